@@ -1,0 +1,175 @@
+"""Wire models: what crosses the API, in both directions. No secrets, ever."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["agent", "lead"]
+FactorType = Literal["totp", "sms", "security_key"]
+MfaStatus = Literal["active", "setup_required"]
+AccountKind = Literal["individual", "service"]
+Channel = Literal["messenger", "email"]
+TicketStatus = Literal["open", "resolved"]
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ErrorDetail(Wire):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(Wire):
+    error: ErrorDetail
+
+
+class Health(Wire):
+    status: Literal["ok"]
+    version: str
+
+
+class Capabilities(Wire):
+    """What a back end can do: screens offer only what is listed here."""
+
+    backend: str
+    version: str
+    demo_mode: bool
+    features: list[str]
+
+
+class AgentSignIn(Wire):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    code: str = Field(min_length=1, max_length=16)
+
+
+class Agent(Wire):
+    username: str
+    display_name: str
+    role: Role
+
+
+class AgentSession(Wire):
+    token: str
+    agent: Agent
+    expires_at: datetime
+    idle_timeout_s: int
+
+
+class UserSummary(Wire):
+    id: str
+    name: str
+    email: str
+    company: str
+    region: str
+    kind: AccountKind
+    is_admin: bool
+    mfa_status: MfaStatus
+    factor_types: list[FactorType]
+
+
+class Factor(Wire):
+    id: str
+    type: FactorType
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    phone_masked: str | None = None
+    key_model: str | None = None
+
+
+class UserProfile(UserSummary):
+    timezone: str
+    is_staff: bool
+    created_at: datetime
+    last_mfa_reset_at: datetime | None
+    factors: list[Factor]
+
+
+class SignInEvent(Wire):
+    at: datetime
+    device_id: str
+    device_name: str
+    ip: str
+    city: str
+    country: str
+    lat: float
+    lon: float
+    ip_reputation: str
+    mfa_prompted: bool
+    mfa_passed: bool | None
+
+
+class Ticket(Wire):
+    id: str
+    user_id: str
+    user_name: str
+    company: str
+    channel: Channel
+    subject: str
+    text: str
+    created_at: datetime
+    status: TicketStatus
+    outcome: str | None
+    note: str | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+
+
+class ResolveTicket(Wire):
+    outcome: str = Field(min_length=1, max_length=32)
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class AuditEntry(Wire):
+    seq: int
+    at: datetime
+    actor: str
+    actor_role: str
+    action: str
+    target_user: str | None
+    ticket_id: str | None
+    reason: str | None
+    verification: str | None
+    outcome: str
+    detail: str | None
+    request_id: str | None
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(Wire):
+    entries: list[AuditEntry]
+    next_cursor: int | None
+
+
+class EndUserSignIn(Wire):
+    email: str = Field(min_length=3, max_length=256)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class EndUserSignInResult(Wire):
+    """Where an end user's sign-in stands after the password step."""
+
+    status: Literal["mfa_required", "setup_required"]
+    challenge_id: str
+    methods: list[FactorType]
+
+
+class EndUserMfa(Wire):
+    challenge_id: str = Field(min_length=1, max_length=64)
+    method: Literal["totp", "sms", "access_code"]
+    code: str = Field(min_length=1, max_length=32)
+
+
+class EndUserMfaResult(Wire):
+    """Signed in, or signed in only to enrol a new method (after an access code)."""
+
+    status: Literal["signed_in", "enrol_only"]
+    session_token: str

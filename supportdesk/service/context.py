@@ -1,0 +1,57 @@
+"""Everything a request handler needs, built once per service process."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from supportdesk.service.audit import ensure_audit_head
+from supportdesk.service.clock import Clock
+from supportdesk.service.db.engine import create_schema, make_engine
+from supportdesk.service.db.schema import meta
+from supportdesk.service.security import Passwords
+from supportdesk.service.settings import ServiceSettings
+
+
+@dataclass
+class ServiceContext:
+    settings: ServiceSettings
+    engine: AsyncEngine
+    clock: Clock
+    passwords: Passwords
+    server_key: str = field(repr=False)
+
+
+async def _server_key(engine: AsyncEngine) -> str:
+    """The key that peppers stored one-time codes; made once, kept in the store."""
+    async with engine.begin() as conn:
+        found = (
+            await conn.execute(select(meta.c.value).where(meta.c.key == "server_key"))
+        ).scalar_one_or_none()
+        if found is not None:
+            return str(found)
+        key = secrets.token_hex(32)
+        await conn.execute(meta.insert().values(key="server_key", value=key))
+        await ensure_audit_head(conn)
+        return key
+
+
+async def open_context(
+    settings: ServiceSettings, clock: Clock | None = None, engine: AsyncEngine | None = None
+) -> ServiceContext:
+    """Open the store, create or check its schema, and return a ready context."""
+    engine = engine or make_engine(settings.db_url)
+    await create_schema(engine)
+    key = await _server_key(engine)
+    async with engine.begin() as conn:
+        await ensure_audit_head(conn)
+    return ServiceContext(
+        settings=settings,
+        engine=engine,
+        clock=clock or Clock(),
+        passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
+        server_key=key,
+    )
