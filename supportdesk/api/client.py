@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -144,13 +144,9 @@ class SupportDeskClient:
         return await self._get(f"/v1/users/{_seg(user_id)}", UserProfile)
 
     async def user_signins(self, user_id: str, limit: int = 50) -> list[SignInEvent]:
-        return await self._get(
-            f"/v1/users/{_seg(user_id)}/signins", list[SignInEvent], limit=limit
-        )
+        return await self._get(f"/v1/users/{_seg(user_id)}/signins", list[SignInEvent], limit=limit)
 
-    async def list_tickets(
-        self, status: str = "open", user_id: str | None = None
-    ) -> list[Ticket]:
+    async def list_tickets(self, status: str = "open", user_id: str | None = None) -> list[Ticket]:
         return await self._get("/v1/tickets", list[Ticket], status=status, user_id=user_id)
 
     async def get_ticket(self, ticket_id: str) -> Ticket:
@@ -194,7 +190,9 @@ class SupportDeskClient:
 
     async def enduser_sign_in(self, email: str, password: str) -> EndUserSignInResult:
         body = EndUserSignIn(email=email, password=password)
-        return _parse(EndUserSignInResult, await self._send("POST", "/v1/enduser/signin", json=body))
+        return _parse(
+            EndUserSignInResult, await self._send("POST", "/v1/enduser/signin", json=body)
+        )
 
     async def enduser_verify(self, challenge_id: str, method: str, code: str) -> EndUserMfaResult:
         body = EndUserMfa(challenge_id=challenge_id, method=method, code=code)  # type: ignore[arg-type]

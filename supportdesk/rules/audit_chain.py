@@ -104,9 +104,7 @@ class ChainWalker:
     def _judge(self, seq: int, entry: Mapping[str, Any]) -> ChainBreak | None:
         expected_seq = 1 if self._prev_seq is None else self._prev_seq + 1
         if self._prev_seq is not None and seq <= self._prev_seq:
-            return ChainBreak(
-                seq, "reordered", f"entry {seq} comes after entry {self._prev_seq}"
-            )
+            return ChainBreak(seq, "reordered", f"entry {seq} comes after entry {self._prev_seq}")
         if entry_hash(entry) != entry["hash"]:
             return ChainBreak(seq, "edited", "its contents no longer match its hash")
         if seq != expected_seq:

@@ -18,7 +18,9 @@ from supportdesk.service.settings import ServiceSettings
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def build_app(ctx: ServiceContext | None = None, settings: ServiceSettings | None = None) -> FastAPI:
+def build_app(
+    ctx: ServiceContext | None = None, settings: ServiceSettings | None = None
+) -> FastAPI:
     """The app around a ready context (embedded, tests) or one it opens itself (serve).
 
     httpx's ASGI transport does not run lifespan events, so the embedded desk

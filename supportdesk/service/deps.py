@@ -76,9 +76,7 @@ async def current_agent(
         if now >= row.expires_at or now >= idle_limit:
             raise Unauthorised("the session has expired: sign in again")
         await conn.execute(
-            agent_sessions.update()
-            .where(agent_sessions.c.id == row.id)
-            .values(last_seen_at=now)
+            agent_sessions.update().where(agent_sessions.c.id == row.id).values(last_seen_at=now)
         )
     return Principal(
         agent_id=row.agent_id,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.api.models import Factor, Ticket, UserProfile, UserSummary
@@ -14,7 +13,7 @@ from supportdesk.service.db.schema import factors, tickets, users
 from supportdesk.service.errors import NotFound
 
 
-def factor_view(row: Mapping[str, Any]) -> Factor:
+def factor_view(row: RowMapping) -> Factor:
     """A factor without its seed or full number."""
     return Factor(
         id=row["id"],
@@ -27,7 +26,7 @@ def factor_view(row: Mapping[str, Any]) -> Factor:
     )
 
 
-def summary_view(row: Mapping[str, Any], factor_types: Sequence[str]) -> UserSummary:
+def summary_view(row: RowMapping, factor_types: Sequence[str]) -> UserSummary:
     return UserSummary(
         id=row["id"],
         name=row["name"],
@@ -41,7 +40,7 @@ def summary_view(row: Mapping[str, Any], factor_types: Sequence[str]) -> UserSum
     )
 
 
-async def active_factor_rows(conn: AsyncConnection, user_id: str) -> list[Mapping[str, Any]]:
+async def active_factor_rows(conn: AsyncConnection, user_id: str) -> list[RowMapping]:
     result = await conn.execute(
         select(factors)
         .where(factors.c.user_id == user_id)
@@ -51,7 +50,7 @@ async def active_factor_rows(conn: AsyncConnection, user_id: str) -> list[Mappin
     return [r._mapping for r in result]
 
 
-async def user_row(conn: AsyncConnection, user_id: str) -> Mapping[str, Any]:
+async def user_row(conn: AsyncConnection, user_id: str) -> RowMapping:
     row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
     if row is None:
         raise NotFound(f"no user {user_id!r}")
@@ -75,7 +74,7 @@ async def profile_view(conn: AsyncConnection, user_id: str) -> UserProfile:
 TICKET_COLUMNS = (tickets, users.c.name.label("user_name"), users.c.company)
 
 
-def ticket_view(row: Mapping[str, Any]) -> Ticket:
+def ticket_view(row: RowMapping) -> Ticket:
     return Ticket(
         id=row["id"],
         user_id=row["user_id"],

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from supportdesk.service.db.schema import SCHEMA_VERSION, metadata, meta
+from supportdesk.service.db.schema import SCHEMA_VERSION, meta, metadata
 
 
 class SchemaVersionError(RuntimeError):
@@ -68,7 +68,9 @@ async def create_schema(engine: AsyncEngine) -> None:
             await conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))
         ).scalar_one_or_none()
         if found is None:
-            await conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            await conn.execute(
+                meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
+            )
         elif int(found) > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"the store has schema version {found}; this supportdesk knows {SCHEMA_VERSION}"

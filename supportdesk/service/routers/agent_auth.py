@@ -27,22 +27,30 @@ async def sign_in(body: AgentSignIn, ctx: Ctx, rid: RequestId) -> AgentSession:
     refusal: Exception | None = None
     session: AgentSession | None = None
     async with ctx.engine.begin() as conn:
-        row = (
-            await conn.execute(select(agents).where(agents.c.username == body.username))
-        ).first()
+        row = (await conn.execute(select(agents).where(agents.c.username == body.username))).first()
         actor = Actor(name=body.username[:64], role=row.role if row else "unknown")
         if row is None:
             ctx.passwords.verify(ctx.passwords.hash("x"), body.password)  # same cost either way
             await append_audit(
-                conn, at=now, actor=actor, action="agent.signin", outcome="failed",
-                detail={"why": "unknown username"}, request_id=rid,
+                conn,
+                at=now,
+                actor=actor,
+                action="agent.signin",
+                outcome="failed",
+                detail={"why": "unknown username"},
+                request_id=rid,
             )
             refusal = Unauthorised(WRONG_CREDENTIALS)
         elif row.locked_until is not None and row.locked_until > now:
             wait = int((row.locked_until - now).total_seconds()) + 1
             await append_audit(
-                conn, at=now, actor=actor, action="agent.signin", outcome="refused",
-                detail={"why": "locked out", "retry_after_s": wait}, request_id=rid,
+                conn,
+                at=now,
+                actor=actor,
+                action="agent.signin",
+                outcome="refused",
+                detail={"why": "locked out", "retry_after_s": wait},
+                request_id=rid,
             )
             refusal = RateLimited(
                 f"too many failed sign-ins: try again in {wait // 60 + 1} min", retry_after_s=wait
@@ -59,18 +67,23 @@ async def sign_in(body: AgentSignIn, ctx: Ctx, rid: RequestId) -> AgentSession:
                     .where(agents.c.id == row.id)
                     .values(
                         failed_attempts=0 if locked else failures,
-                        locked_until=now + timedelta(seconds=settings.lockout_s) if locked else None,
+                        locked_until=now + timedelta(seconds=settings.lockout_s)
+                        if locked
+                        else None,
                     )
                 )
                 await append_audit(
-                    conn, at=now, actor=actor, action="agent.signin",
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="agent.signin",
                     outcome="locked_out" if locked else "failed",
-                    detail={"failed_attempts": failures}, request_id=rid,
+                    detail={"failed_attempts": failures},
+                    request_id=rid,
                 )
                 refusal = (
                     RateLimited(
-                        f"{failures} failed sign-ins: locked for "
-                        f"{settings.lockout_s // 60} min",
+                        f"{failures} failed sign-ins: locked for {settings.lockout_s // 60} min",
                         retry_after_s=settings.lockout_s,
                     )
                     if locked
@@ -86,17 +99,26 @@ async def sign_in(body: AgentSignIn, ctx: Ctx, rid: RequestId) -> AgentSession:
                 )
                 await conn.execute(
                     agent_sessions.insert().values(
-                        token_hash=token_digest(token), agent_id=row.id, created_at=now,
-                        last_seen_at=now, expires_at=expires,
+                        token_hash=token_digest(token),
+                        agent_id=row.id,
+                        created_at=now,
+                        last_seen_at=now,
+                        expires_at=expires,
                     )
                 )
                 await append_audit(
-                    conn, at=now, actor=actor, action="agent.signin", outcome="success",
+                    conn,
+                    at=now,
+                    actor=actor,
+                    action="agent.signin",
+                    outcome="success",
                     request_id=rid,
                 )
                 session = AgentSession(
                     token=token,
-                    agent=Agent(username=row.username, display_name=row.display_name, role=row.role),
+                    agent=Agent(
+                        username=row.username, display_name=row.display_name, role=row.role
+                    ),
                     expires_at=expires,
                     idle_timeout_s=settings.token_idle_s,
                 )
@@ -116,7 +138,11 @@ async def sign_out(agent: CurrentAgent, ctx: Ctx, rid: RequestId) -> Response:
             .values(revoked_at=now)
         )
         await append_audit(
-            conn, at=now, actor=agent.actor, action="agent.signout", outcome="success",
+            conn,
+            at=now,
+            actor=agent.actor,
+            action="agent.signout",
+            outcome="success",
             request_id=rid,
         )
     return Response(status_code=204)

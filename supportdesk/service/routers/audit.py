@@ -26,7 +26,9 @@ async def read_audit(
     ticket: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    before: Annotated[int | None, Query(ge=1, description="keyset cursor: seq to page below")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, description="keyset cursor: seq to page below")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     """Newest first; `next_cursor` fetches the following page."""

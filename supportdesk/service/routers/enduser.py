@@ -60,7 +60,9 @@ async def sign_in(body: EndUserSignIn, ctx: Ctx) -> EndUserSignInResult:
             )
         )
         methods = sorted({f["type"] for f in await active_factor_rows(conn, row.id)})
-    status = "setup_required" if row.mfa_status == "setup_required" or not methods else "mfa_required"
+    status = (
+        "setup_required" if row.mfa_status == "setup_required" or not methods else "mfa_required"
+    )
     return EndUserSignInResult(
         status=status,  # type: ignore[arg-type]
         challenge_id=challenge_id,
@@ -150,7 +152,9 @@ async def _check_code(
                         sms_codes.update().where(sms_codes.c.id == code_row.id).values(dead_at=now)
                     )
                     await conn.execute(
-                        factors.update().where(factors.c.id == factor["id"]).values(last_used_at=now)
+                        factors.update()
+                        .where(factors.c.id == factor["id"])
+                        .values(last_used_at=now)
                     )
                     return "signed_in"
     return None

@@ -89,8 +89,15 @@ async def resolve_ticket(
             )
         )
         await append_audit(
-            conn, at=now, actor=agent.actor, action="ticket.resolve", outcome="success",
-            target_user=ticket.user_id, ticket_id=ticket_id, reason=body.note.strip(),
-            detail={"outcome": body.outcome}, request_id=rid,
+            conn,
+            at=now,
+            actor=agent.actor,
+            action="ticket.resolve",
+            outcome="success",
+            target_user=ticket.user_id,
+            ticket_id=ticket_id,
+            reason=body.note.strip(),
+            detail={"outcome": body.outcome},
+            request_id=rid,
         )
         return await _load(conn, ticket_id)

@@ -1,0 +1,192 @@
+"""The entry point: parses the command line and wires a back end to the desk.
+
+This is the only module that knows both the service and the desk. It stays
+light at import time so the sign-in screen paints before anything heavy loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from supportdesk import __version__
+from supportdesk.commands import phone as phone_command
+from supportdesk.config import ConfigError, DeskSettings, load_settings
+
+if TYPE_CHECKING:
+    from supportdesk.api.client import SupportDeskClient
+    from supportdesk.service.settings import ServiceSettings
+    from supportdesk.tui.app import Connector
+
+DEMO_CREDENTIALS = (
+    "Demo accounts: demo-agent, demo-agent2 (agents) and demo-lead (lead), password 'demo'.\n"
+    "Each signs in with the code their demo phone shows: supportdesk demo phone demo-agent"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="supportdesk",
+        description="Terminal kiosk for MFA support tickets. With no command, runs the desk.",
+    )
+    parser.add_argument("--version", action="version", version=f"supportdesk {__version__}")
+    parser.add_argument("--api", metavar="URL", help="use a remote auth service at URL")
+    parser.add_argument("--data-dir", type=Path, help="folder of the embedded demo store")
+    parser.set_defaults(func=run_desk)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the auth service for many kiosks (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--db", metavar="URL", help="store URL (sqlite:///FILE or postgresql://…)")
+    serve.add_argument(
+        "--demo", action="store_true", help="seed the demo world if the store is empty"
+    )
+    serve.set_defaults(func=run_serve)
+
+    demo = sub.add_parser("demo", help="the embedded demo world")
+    demo_sub = demo.add_subparsers(title="demo commands", metavar="DEMO_COMMAND", required=True)
+    reset = demo_sub.add_parser("reset", help="rebuild the demo world from scratch")
+    reset.set_defaults(func=run_demo_reset)
+    phone = demo_sub.add_parser("phone", help="what a demo account's authenticator shows now")
+    phone.add_argument("name", help="agent username, user id, e-mail or name")
+    phone.set_defaults(func=run_demo_phone)
+
+    phone_command.register(sub)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> DeskSettings:
+    return load_settings(
+        api_url=getattr(args, "api", None), data_dir=getattr(args, "data_dir", None)
+    )
+
+
+def run_desk(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from supportdesk.tui.app import SupportDeskApp
+
+    if settings.api_url:
+        app = SupportDeskApp(_remote_connector(settings), settings, backend_label=settings.api_url)
+    else:
+        print(DEMO_CREDENTIALS)
+        app = SupportDeskApp(_embedded_connector(settings), settings, backend_label="embedded demo")
+    app.run()
+    return app.return_code or 0
+
+
+def _embedded_connector(settings: DeskSettings) -> Connector:
+    async def connect() -> SupportDeskClient:
+        from supportdesk.embedded import connect_embedded
+
+        return await connect_embedded(settings.data_dir, settings.request_timeout_s)
+
+    return connect
+
+
+def _remote_connector(settings: DeskSettings) -> Connector:
+    async def connect() -> SupportDeskClient:
+        import httpx
+
+        from supportdesk.api.client import SupportDeskClient
+
+        assert settings.api_url is not None
+        return SupportDeskClient(
+            settings.api_url, timeout=httpx.Timeout(settings.request_timeout_s, connect=5.0)
+        )
+
+    return connect
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from supportdesk.service.app import build_app
+    from supportdesk.service.settings import ServiceSettings as Settings
+
+    overrides: dict[str, object] = {"demo_mode": bool(args.demo)}
+    if args.db:
+        overrides["db_url"] = args.db
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if args.demo:
+        asyncio.run(_seed_if_empty(settings))
+    uvicorn.run(build_app(settings=settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+async def _seed_if_empty(settings: ServiceSettings) -> None:
+    from supportdesk.service.context import open_context
+    from supportdesk.service.demo.seed import is_seeded, seed_world
+    from supportdesk.service.demo.world import demo_world
+
+    ctx = await open_context(settings)
+    try:
+        if not await is_seeded(ctx.engine):
+            await seed_world(ctx.engine, demo_world(), ctx.passwords, ctx.clock.now())
+    finally:
+        await ctx.engine.dispose()
+
+
+def run_demo_reset(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from supportdesk.embedded import open_demo_context
+
+    async def reset() -> None:
+        ctx = await open_demo_context(settings.data_dir, reset=True)
+        await ctx.engine.dispose()
+
+    asyncio.run(reset())
+    print(f"The demo world was rebuilt in {settings.data_dir}.")
+    print(DEMO_CREDENTIALS)
+    return 0
+
+
+def run_demo_phone(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings.api_url:
+        print("demo phone works on the embedded demo only", file=sys.stderr)
+        return 2
+    from supportdesk.embedded import open_demo_context
+    from supportdesk.service.demo.seed import UnknownDemoAccount, read_demo_phone
+
+    async def read() -> int:
+        ctx = await open_demo_context(settings.data_dir)
+        try:
+            screen = await read_demo_phone(ctx.engine, args.name, ctx.clock.now())
+        except UnknownDemoAccount as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        finally:
+            await ctx.engine.dispose()
+        drift = ""
+        if screen.clock_offset_s:
+            way = "slow" if screen.clock_offset_s < 0 else "fast"
+            drift = f"  (this phone's clock runs {abs(screen.clock_offset_s)} s {way})"
+        print(
+            f"{screen.label}: {screen.code[:3]} {screen.code[3:]}  "
+            f"next {screen.next_code[:3]} {screen.next_code[3:]} in {screen.seconds_left} s{drift}"
+        )
+        return 0
+
+    return asyncio.run(read())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.func(args)
+    except ConfigError as exc:
+        print(f"supportdesk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

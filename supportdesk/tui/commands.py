@@ -1,0 +1,59 @@
+"""Command palette entries for the desk, aware of the current screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from supportdesk.tui.app import SupportDeskApp
+
+
+class DeskCommands(Provider):
+    """Queue and account actions, plus "Open ticket …" for every ticket in the queue."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        from supportdesk.tui.screens.account import AccountScreen
+        from supportdesk.tui.screens.queue import QueueScreen
+
+        app: SupportDeskApp = self.app  # type: ignore[assignment]
+        screen = app.screen
+        found: list[tuple[str, Callable[[], object], str]] = []
+        if app.session is not None:
+            found.append(
+                ("Lock the desk", app.action_lock, "Lock now; unlock with password and code")
+            )
+            found.append(("Sign out", app.action_sign_out, "End this agent's session"))
+        if isinstance(screen, QueueScreen):
+            found.append(("Refresh the queue", screen.action_refresh, "Reload open tickets"))
+            found.append(("Find a user", screen.action_find_user, "Search by name, e-mail, phone"))
+            for ticket in screen.tickets.values():
+                found.append(
+                    (
+                        f"Open ticket {ticket.id}: {ticket.subject}",
+                        partial(screen.open_ticket_id, ticket.id),
+                        f"{ticket.user_name}, {ticket.company}",
+                    )
+                )
+        if isinstance(screen, AccountScreen):
+            found.append(("Refresh the account", screen.action_refresh, "Reload this user"))
+            if screen.ticket is not None:
+                found.append(
+                    ("Resolve this ticket", screen.action_resolve, f"Close {screen.ticket.id}")
+                )
+            found.append(("Back to the queue", screen.action_back, "Leave this account"))
+        return found
+
+    async def discover(self) -> Hits:
+        for name, action, help_text in self._commands():
+            yield DiscoveryHit(name, action, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, action, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), action, help=help_text)

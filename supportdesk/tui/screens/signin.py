@@ -1,0 +1,140 @@
+"""Sign-in: username, password and the agent's own authenticator code."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Button, Footer, Input, Static
+
+from supportdesk.api.errors import (
+    ApiError,
+    InvalidInput,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthorised,
+)
+from supportdesk.tui.screens.base import DeskScreen
+from supportdesk.tui.widgets.desk_header import DeskHeader
+
+DEMO_HINT = (
+    "Demo desk: demo-agent / demo (lead: demo-lead / demo). "
+    "Code: run `supportdesk demo phone demo-agent`."
+)
+
+
+def code_problem(code: str) -> str | None:
+    """Catch a mistyped code before it costs one of the five attempts."""
+    digits = code.replace(" ", "")
+    if not digits:
+        return "Type the 6-digit code from your authenticator app."
+    if not digits.isdigit():
+        return "The code is digits only."
+    if len(digits) != 6:
+        return f"The code has 6 digits; you typed {len(digits)}."
+    return None
+
+
+class SignInScreen(DeskScreen):
+    """Also the base of the lock screen, which fixes the username."""
+
+    BINDINGS = [Binding("escape", "clear", "Clear", show=False)]
+
+    def __init__(self, message: str | None = None, *, locked_user: str | None = None) -> None:
+        super().__init__()
+        self.message = message
+        self.locked_user = locked_user
+
+    def compose(self) -> ComposeResult:
+        yield DeskHeader()
+        with Vertical(id="signin-card"):
+            yield Static(self.heading(), id="signin-title")
+            yield Static(self.message or "", id="signin-message")
+            yield Input(
+                value=self.locked_user or "",
+                placeholder="username",
+                id="username",
+                disabled=self.locked_user is not None,
+            )
+            yield Input(placeholder="password", password=True, id="password")
+            yield Input(placeholder="6-digit code", id="code", max_length=7, restrict=r"[0-9 ]*")
+            yield Button("Sign in", id="signin", variant="primary")
+            yield Static(DEMO_HINT, id="demo-hint")
+        yield Footer()
+
+    def heading(self) -> str:
+        return "Sign in to supportdesk"
+
+    def on_mount(self) -> None:
+        self.watch(self.desk, "demo_mode", self._show_demo_hint)
+        first = "#password" if self.locked_user else "#username"
+        self.query_one(first, Input).focus()
+
+    def _show_demo_hint(self, demo: bool) -> None:
+        self.query_one("#demo-hint").display = demo
+
+    def say(self, text: str, *, error: bool = True) -> None:
+        message = self.query_one("#signin-message", Static)
+        message.update(text)
+        message.set_class(error, "-error")
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        order = ["username", "password", "code"]
+        current = event.input.id or ""
+        if current in order[:-1]:
+            following = self.query_one(f"#{order[order.index(current) + 1]}", Input)
+            if not following.value or current == "username":
+                following.focus()
+                return
+        self.submit()
+
+    @on(Button.Pressed, "#signin")
+    def submit(self) -> None:
+        username = self.query_one("#username", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        code = self.query_one("#code", Input).value
+        if not username or not password:
+            self.say("Type your username and password.")
+            return
+        problem = code_problem(code)
+        if problem:
+            self.say(problem)
+            self.query_one("#code", Input).focus()
+            return
+        self.say("Signing in…", error=False)
+        self.query_one("#signin", Button).disabled = True
+        self.sign_in(username, password, code.replace(" ", ""))
+
+    @work(exclusive=True, group="signin", exit_on_error=False)
+    async def sign_in(self, username: str, password: str, code: str) -> None:
+        try:
+            client = await self.desk.ready_client()
+            session = await client.sign_in(username, password, code)
+        except Unauthorised as exc:
+            self._failed(f"{exc.message[:1].upper()}{exc.message[1:]}.")
+        except RateLimited as exc:
+            self._failed(f"{exc.message[:1].upper()}{exc.message[1:]}.")
+        except InvalidInput as exc:
+            self._failed(exc.message)
+        except ServiceUnavailable as exc:
+            self._failed("The auth service is not answering.")
+            self.desk.show_unreachable(exc.message)
+        except ApiError as exc:
+            self._failed(exc.message)
+        else:
+            self.desk.signed_in(session)
+
+    def _failed(self, text: str) -> None:
+        self.say(text)
+        self.query_one("#signin", Button).disabled = False
+        code = self.query_one("#code", Input)
+        code.value = ""
+        code.focus()
+
+    def action_clear(self) -> None:
+        for field in self.query(Input):
+            if not field.disabled:
+                field.value = ""
+        self.say("")

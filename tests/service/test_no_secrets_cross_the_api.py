@@ -1,0 +1,114 @@
+"""Walk every operation in the published OpenAPI over the demo world and look for
+anything secret in any response: seeds, codes, password hashes, full phone numbers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from supportdesk.service.app import build_app
+from supportdesk.service.context import ServiceContext
+from supportdesk.service.db.schema import access_codes, agents, factors, meta, sms_codes, users
+from tests.support import agent_code
+
+PATH_VALUES = {
+    "user_id": ["u1001", "u1002", "u1003", "u1004", "u1005", "u1006", "u1007", "u1008"],
+    "ticket_id": ["T-1042"],
+}
+"""Path parameters filled from the demo world; a new one must be added here."""
+
+SKIP_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def sample_body(method: str, path: str, username: str, code: str) -> dict[str, Any] | None:
+    """A valid request for each state-changing operation; unknown ones fail the test."""
+    bodies: dict[tuple[str, str], dict[str, Any] | None] = {
+        ("post", "/v1/agent/sessions"): {"username": username, "password": "demo", "code": code},
+        ("post", "/v1/tickets/{ticket_id}/resolve"): {"outcome": "explained", "note": "walked"},
+        ("post", "/v1/enduser/signin"): {"email": "nobody@example.invalid", "password": "x"},
+        ("post", "/v1/enduser/signin/verify"): {
+            "challenge_id": "none",
+            "method": "totp",
+            "code": "123456",
+        },
+        ("delete", "/v1/agent/sessions/current"): None,
+    }
+    if (method, path) not in bodies:
+        raise AssertionError(f"add a sample request for {method.upper()} {path} to this walk")
+    return bodies[(method, path)]
+
+
+async def secrets_of(ctx: ServiceContext) -> set[str]:
+    found: set[str] = set()
+    async with ctx.engine.connect() as conn:
+        for column in (
+            agents.c.totp_secret,
+            agents.c.password_hash,
+            users.c.password_hash,
+            factors.c.totp_secret,
+            sms_codes.c.code_hash,
+            access_codes.c.code_hash,
+        ):
+            found |= {v for v in (await conn.execute(select(column))).scalars() if v}
+        for phone in (await conn.execute(select(factors.c.phone_e164))).scalars():
+            if phone:
+                found.add(phone)
+                found.add(phone.lstrip("+"))
+        found |= set(
+            (await conn.execute(select(meta.c.value).where(meta.c.key == "server_key"))).scalars()
+        )
+    return found
+
+
+@pytest.mark.parametrize("role_user", ["demo-agent", "demo-lead"])
+async def test_no_response_carries_a_secret(ctx: ServiceContext, role_user: str) -> None:
+    app = build_app(ctx)
+    secrets = await secrets_of(ctx)
+    assert len(secrets) > 20, "the demo world should hold seeds, hashes and numbers to look for"
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://walk") as http:
+        spec = (await http.get("/openapi.json")).json()
+        code = await agent_code(ctx.engine, role_user, ctx.clock.now())
+        signed = await http.post(
+            "/v1/agent/sessions", json={"username": role_user, "password": "demo", "code": code}
+        )
+        token = signed.json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        texts: list[tuple[str, str]] = [("POST /v1/agent/sessions", signed.text)]
+        operations = sorted(
+            (path, method)
+            for path, item in spec["paths"].items()
+            if path not in SKIP_PATHS
+            for method in item
+        )
+        # Sign-out last: it ends the session the rest of the walk uses.
+        operations.sort(key=lambda op: op == ("/v1/agent/sessions/current", "delete"))
+        for path, method in operations:
+            names = re.findall(r"{(\w+)}", path)
+            for name in names:
+                assert name in PATH_VALUES, f"add demo values for path parameter {name!r}"
+            fills = [dict(zip(names, values, strict=True)) for values in _combos(names)]
+            for fill in fills:
+                url = path.format(**fill)
+                body = None
+                if method in ("post", "put", "patch", "delete"):
+                    fresh = await agent_code(ctx.engine, role_user, ctx.clock.now())
+                    body = sample_body(method, path, role_user, fresh)
+                response = await http.request(method.upper(), url, json=body, headers=headers)
+                assert response.status_code < 500, f"{method.upper()} {url}: {response.text}"
+                texts.append((f"{method.upper()} {url}", response.text))
+    assert len(texts) >= len(operations)
+    for where, text in texts:
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{where} leaked {len(leaked)} secret value(s)"
+
+
+def _combos(names: list[str]) -> list[tuple[str, ...]]:
+    if not names:
+        return [()]
+    first, *rest = names
+    return [(v, *tail) for v in PATH_VALUES[first] for tail in _combos(rest)]
