@@ -87,6 +87,7 @@ class Factor(Wire):
 class UserProfile(UserSummary):
     timezone: str
     is_staff: bool
+    enrol_required: FactorType | None = None
     created_at: datetime
     last_mfa_reset_at: datetime | None
     factors: list[Factor]
@@ -160,6 +161,7 @@ class EndUserSignInResult(Wire):
     status: Literal["mfa_required", "setup_required"]
     challenge_id: str
     methods: list[FactorType]
+    enrol_required: FactorType | None = None
 
 
 class EndUserMfa(Wire):

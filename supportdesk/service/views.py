@@ -65,6 +65,7 @@ async def profile_view(conn: AsyncConnection, user_id: str) -> UserProfile:
         **summary.model_dump(),
         timezone=row["timezone"],
         is_staff=row["is_staff"],
+        enrol_required=row["enrol_required"],
         created_at=row["created_at"],
         last_mfa_reset_at=row["last_mfa_reset_at"],
         factors=[factor_view(f) for f in factor_rows],

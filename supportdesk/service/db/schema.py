@@ -103,6 +103,8 @@ users = Table(
     Column("is_admin", Boolean, nullable=False, default=False),
     Column("is_staff", Boolean, nullable=False, default=False),
     Column("mfa_status", String(16), nullable=False),  # active | setup_required
+    # A method the user must enrol at next sign-in ("totp" after a switch or re-enrolment).
+    Column("enrol_required", String(16), nullable=True),
     Column("password_hash", Text, nullable=False),
     Column("last_mfa_reset_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),

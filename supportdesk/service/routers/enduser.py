@@ -67,6 +67,7 @@ async def sign_in(body: EndUserSignIn, ctx: Ctx) -> EndUserSignInResult:
         status=status,  # type: ignore[arg-type]
         challenge_id=challenge_id,
         methods=methods if status == "mfa_required" else [],  # type: ignore[arg-type]
+        enrol_required=row.enrol_required,
     )
 
 

@@ -27,7 +27,11 @@ class AccountScreen(DeskScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("r", "refresh", "Refresh"),
-        Binding("x", "resolve", "Resolve ticket"),
+        Binding("x", "resolve", "Resolve"),
+        Binding("s", "branch('sms')", "SMS"),
+        Binding("a", "branch('authenticator')", "Auth app"),
+        Binding("l", "branch('lost_device')", "Lost device"),
+        Binding("w", "branch('why_prompted')", "Why prompted"),
     ]
 
     def __init__(self, user_id: str, *, ticket: Ticket | None = None) -> None:
@@ -136,6 +140,22 @@ class AccountScreen(DeskScreen):
         now = self.desk.now()
         for t in tickets:
             table.add_row(t.id, age(t.created_at, now), t.subject, key=t.id)
+
+    def action_branch(self, branch: str) -> None:
+        """Open one branch of the troubleshooting tree for this user (and ticket)."""
+        from supportdesk.tui.screens.branches import branch_screen
+
+        if self.profile is None:
+            self.notify("The account is still loading.", severity="warning")
+            return
+        self.app.push_screen(branch_screen(branch, self.profile, self.ticket), self._branch_done)
+
+    def _branch_done(self, resolved: Ticket | None) -> None:
+        """A branch screen that resolved the ticket returns it; the account is done too."""
+        if resolved is not None:
+            self._resolved(resolved)
+        else:
+            self.load()
 
     def action_back(self) -> None:
         self.dismiss()
