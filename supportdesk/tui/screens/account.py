@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from supportdesk.api.errors import ApiError
+from supportdesk.rules.tree import BRANCH_TITLES, Branch, suggest_branch
 from supportdesk.tui.formatting import age, when
 from supportdesk.tui.screens.base import DeskScreen
 from supportdesk.tui.screens.resolve import ResolveScreen
@@ -19,6 +21,14 @@ from supportdesk.tui.widgets.desk_header import DeskHeader
 
 if TYPE_CHECKING:
     from supportdesk.api.models import SignInEvent, Ticket, UserProfile
+
+BRANCH_KEYS = {
+    Branch.SMS_NOT_RECEIVED: "s",
+    Branch.CODE_NOT_ACCEPTED: "a",
+    Branch.LOST_DEVICE: "l",
+    Branch.WHY_PROMPTED: "w",
+    Branch.SERVICE_ACCOUNT: "l",
+}
 
 FACTOR_WORDS = {"totp": "Authenticator app", "sms": "SMS", "security_key": "Security key"}
 
@@ -29,9 +39,10 @@ class AccountScreen(DeskScreen):
         Binding("r", "refresh", "Refresh"),
         Binding("x", "resolve", "Resolve"),
         Binding("s", "branch('sms')", "SMS"),
-        Binding("a", "branch('authenticator')", "Auth app"),
-        Binding("l", "branch('lost_device')", "Lost device"),
-        Binding("w", "branch('why_prompted')", "Why prompted"),
+        Binding("a", "branch('authenticator')", "App"),
+        Binding("l", "branch('lost_device')", "Lost"),
+        Binding("w", "branch('why_prompted')", "Why"),
+        Binding("t", "toggle_ticket", "Full text", show=False),
     ]
 
     def __init__(self, user_id: str, *, ticket: Ticket | None = None) -> None:
@@ -64,11 +75,19 @@ class AccountScreen(DeskScreen):
         card.display = self.ticket is not None
         if self.ticket is not None:
             t = self.ticket
+            suggestion = suggest_branch(f"{t.subject}\n{t.text}")
+            hint = ""
+            if suggestion is not None and suggestion in BRANCH_KEYS:
+                hint = f" · suggested: {BRANCH_TITLES[suggestion]} ({BRANCH_KEYS[suggestion]})"
             card.update(
-                f"[b]{t.id}[/b] · {t.channel} · {age(t.created_at, self.desk.now())} ago\n"
-                f"[b]{t.subject}[/b]\n{t.text}"
+                f"[b]{t.id}[/b] · {t.channel} · {age(t.created_at, self.desk.now())} ago{hint}\n"
+                f"[b]{escape(t.subject)}[/b]\n{escape(t.text.strip())}"
             )
         self.load()
+
+    def action_toggle_ticket(self) -> None:
+        """The ticket shows a few lines; t shows the whole message."""
+        self.query_one("#ticket-card").toggle_class("-full")
 
     @work(exclusive=True, group="account", exit_on_error=False)
     async def load(self) -> None:

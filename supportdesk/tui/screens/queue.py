@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
+from textual.widgets.data_table import ColumnKey
 
 from supportdesk.api.errors import ApiError
 from supportdesk.tui.formatting import age, first_line
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from supportdesk.api.models import Ticket
 
 CHANNEL_WORDS = {"messenger": "chat", "email": "mail"}
+COLUMN_WIDTHS = {"age": 3, "channel": 4, "user": 16, "company": 14}
 
 
 class QueueScreen(DeskScreen):
@@ -37,16 +39,25 @@ class QueueScreen(DeskScreen):
         yield DeskHeader()
         yield Static("Open tickets", id="queue-title")
         table: DataTable[str] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
-        table.add_column("Age", width=4, key="age")
-        table.add_column("Via", width=4, key="channel")
-        table.add_column("User", width=18, key="user")
-        table.add_column("Company", width=16, key="company")
-        table.add_column("Ticket", key="subject")
+        for label, key in (("Age", "age"), ("Via", "channel"), ("User", "user")):
+            table.add_column(label, width=COLUMN_WIDTHS[key], key=key)
+        table.add_column("Company", width=COLUMN_WIDTHS["company"], key="company")
+        table.add_column("Ticket", width=30, key="subject")
         yield table
         yield Footer()
 
     def on_mount(self) -> None:
         self.load()
+
+    def on_resize(self) -> None:
+        """The ticket column takes whatever width the fixed columns leave."""
+        table = self.query_one("#queue", DataTable)
+        fixed = sum(COLUMN_WIDTHS.values()) + 2 * len(table.columns) + 2
+        subject = table.columns.get(ColumnKey("subject"))
+        if subject is not None:
+            subject.width = max(12, self.size.width - fixed)
+            subject.auto_width = False
+            table.refresh()
 
     def on_screen_resume(self) -> None:
         if self.tickets:
@@ -73,7 +84,7 @@ class QueueScreen(DeskScreen):
                 CHANNEL_WORDS.get(ticket.channel, ticket.channel),
                 ticket.user_name,
                 ticket.company,
-                first_line(ticket.subject),
+                first_line(ticket.subject, 80),
                 key=ticket.id,
             )
         count = len(tickets)

@@ -39,7 +39,14 @@ def code_problem(code: str) -> str | None:
 class SignInScreen(DeskScreen):
     """Also the base of the lock screen, which fixes the username."""
 
-    BINDINGS = [Binding("escape", "clear", "Clear", show=False)]
+    BINDINGS = [
+        Binding("escape", "clear", "Clear", show=False),
+        # Priority bindings run in the app's own loop, before later keys are routed,
+        # so typing ahead (or a password manager's auto-type) lands in the right field.
+        Binding("enter", "advance", "Next", show=False, priority=True),
+        Binding("tab", "advance(False)", "Next field", show=False, priority=True),
+    ]
+    FIELDS = ("username", "password", "code")
 
     def __init__(self, message: str | None = None, *, locked_user: str | None = None) -> None:
         super().__init__()
@@ -79,16 +86,19 @@ class SignInScreen(DeskScreen):
         message.update(text)
         message.set_class(error, "-error")
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        order = ["username", "password", "code"]
-        current = event.input.id or ""
-        if current in order[:-1]:
-            following = self.query_one(f"#{order[order.index(current) + 1]}", Input)
-            if not following.value or current == "username":
-                following.focus()
-                return
-        self.submit()
+    def action_advance(self, submit: bool = True) -> None:
+        """Move to the next empty field; from the last field, sign in."""
+        focused = self.focused
+        current = focused.id if focused is not None else None
+        if current in self.FIELDS[:-1]:
+            nxt = self.FIELDS[self.FIELDS.index(current) + 1]
+            self.set_focus(self.query_one(f"#{nxt}", Input))
+            return
+        if not submit:
+            self.set_focus(self.query_one("#username" if not self.locked_user else "#password"))
+            return
+        # Keys typed before Enter may still wait in the field's queue: submit after them.
+        (focused or self).call_later(self.submit)
 
     @on(Button.Pressed, "#signin")
     def submit(self) -> None:
