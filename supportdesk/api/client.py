@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from supportdesk.api.base import ClientBase, parse, seg
+from supportdesk.api.risk import RiskCalls
 from supportdesk.api.models import (
     Agent,
     AgentSession,
@@ -121,5 +122,5 @@ class CoreCalls(ClientBase):
         return parse(EndUserMfaResult, response)
 
 
-class SupportDeskClient(CoreCalls):
+class SupportDeskClient(RiskCalls, CoreCalls):
     """Every call the desk can make."""

@@ -13,7 +13,7 @@ from supportdesk.service.deps import Ctx
 
 router = APIRouter(prefix="/v1", tags=["meta"])
 
-FEATURES = ["tickets", "users", "signins", "audit", "enduser_signin"]
+FEATURES = ["tickets", "users", "signins", "audit", "enduser_signin", "why_prompted"]
 
 
 @router.get("/health", response_model=Health)
