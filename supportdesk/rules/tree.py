@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -38,7 +39,10 @@ TICKET_OUTCOMES: dict[str, str] = {
 
 _KEYWORDS: tuple[tuple[Branch, tuple[str, ...]], ...] = (
     (Branch.SERVICE_ACCOUNT, ("integration", "service account", "api user", "automation")),
-    (Branch.LOST_DEVICE, ("lost", "stolen", "new phone", "broke", "broken", "yubikey", "key")),
+    (
+        Branch.LOST_DEVICE,
+        ("lost", "stolen", "new phone", "broke", "broken", "yubikey", "security key"),
+    ),
     (Branch.SMS_NOT_RECEIVED, ("text", "sms", "not getting", "no code", "receive")),
     (Branch.CODE_NOT_ACCEPTED, ("invalid", "not accepted", "wrong code", "incorrect", "rejected")),
     (Branch.WHY_PROMPTED, ("why", "keeps asking", "prompt", "every time", "asked me")),
@@ -46,9 +50,12 @@ _KEYWORDS: tuple[tuple[Branch, tuple[str, ...]], ...] = (
 
 
 def suggest_branch(ticket_text: str) -> Branch | None:
-    """A first guess at the branch from the ticket's words; the agent can change it."""
+    """A first guess at the branch from the ticket's words; the agent can change it.
+
+    Whole words only, so "broker" does not read as "broke" nor "keyboard" as "key".
+    """
     text = ticket_text.lower()
     for branch, words in _KEYWORDS:
-        if any(word in text for word in words):
+        if any(re.search(rf"\b{re.escape(word)}\b", text) for word in words):
             return branch
     return None

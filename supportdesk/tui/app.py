@@ -121,6 +121,7 @@ class SupportDeskApp(App[int]):
     def signed_in(self, session: AgentSession) -> None:
         self.session = session
         self.agent_label = f"{session.agent.display_name} · {session.agent.role}"
+        self.refresh_bindings()
         self.note_activity()
         if isinstance(self.screen, LockScreen):
             self.pop_screen()
@@ -131,6 +132,7 @@ class SupportDeskApp(App[int]):
         """Drop every screen of the old session and ask for credentials again."""
         self.session = None
         self.agent_label = ""
+        self.refresh_bindings()
         if self.client is not None:
             self.client.token = None
         while len(self.screen_stack) > 2:
@@ -171,6 +173,12 @@ class SupportDeskApp(App[int]):
         idle_s = self.settings.idle_lock_minutes * 60
         if self.session is not None and self._monotonic() - self._last_activity >= idle_s:
             self.action_lock()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Lock and sign-out only mean something while an agent is signed in."""
+        if action in ("lock", "sign_out"):
+            return self.session is not None
+        return True
 
     def action_lock(self) -> None:
         if self.session is None or isinstance(self.screen, LockScreen):
