@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from supportdesk.config import ConfigError, DeskSettings, load_settings
 if TYPE_CHECKING:
     from supportdesk.api.client import SupportDeskClient
     from supportdesk.service.settings import ServiceSettings
-    from supportdesk.tui.app import Connector
+    from supportdesk.tui.app import Connector, SupportDeskApp
 
 DEMO_CREDENTIALS = (
     "Demo accounts: demo-agent, demo-agent2 (agents) and demo-lead (lead), password 'demo'.\n"
@@ -66,30 +67,39 @@ def _settings(args: argparse.Namespace) -> DeskSettings:
     )
 
 
-def run_desk(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+def build_desk(settings: DeskSettings) -> SupportDeskApp:
+    """The desk wired to its back end: a remote URL, or the embedded demo service."""
     from supportdesk.tui.app import SupportDeskApp
 
     if settings.api_url:
-        app = SupportDeskApp(_remote_connector(settings), settings, backend_label=settings.api_url)
-    else:
+        return SupportDeskApp(_remote_connector(settings), settings, backend_label=settings.api_url)
+    return SupportDeskApp(_embedded_connector(settings), settings, backend_label="embedded demo")
+
+
+def run_desk(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if not settings.api_url:
         print(DEMO_CREDENTIALS)
-        app = SupportDeskApp(_embedded_connector(settings), settings, backend_label="embedded demo")
+    app = build_desk(settings)
     app.run()
     return app.return_code or 0
 
 
 def _embedded_connector(settings: DeskSettings) -> Connector:
     async def connect() -> SupportDeskClient:
-        from supportdesk.embedded import connect_embedded
-
-        return await connect_embedded(settings.data_dir, settings.request_timeout_s)
+        # The service's imports are the heaviest we have: load them off the UI loop.
+        embedded = await asyncio.to_thread(importlib.import_module, "supportdesk.embedded")
+        client: SupportDeskClient = await embedded.connect_embedded(
+            settings.data_dir, settings.request_timeout_s
+        )
+        return client
 
     return connect
 
 
 def _remote_connector(settings: DeskSettings) -> Connector:
     async def connect() -> SupportDeskClient:
+        await asyncio.to_thread(importlib.import_module, "supportdesk.api.client")
         import httpx
 
         from supportdesk.api.client import SupportDeskClient

@@ -7,12 +7,15 @@ is in the output), 2 when the text is not a phone number at all, with the reason
 stderr and nothing on stdout.
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportdesk.rules.phone import PhoneAnalysis, PhoneParseError, analyse_phone
+if TYPE_CHECKING:
+    from supportdesk.rules.phone import PhoneAnalysis
 
 EXIT_UNREADABLE = 2
 
@@ -57,6 +60,9 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse ``args.number`` and print the card or the JSON object."""
+    # Imported here: the numbering-plan data is heavy and the desk's start-up does not need it.
+    from supportdesk.rules.phone import PhoneParseError, analyse_phone
+
     number = args.number if isinstance(args.number, str) else " ".join(args.number)
     try:
         analysis = analyse_phone(number, args.region)

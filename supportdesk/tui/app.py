@@ -82,7 +82,8 @@ class SupportDeskApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(SignInScreen())
-        self.connect_backend()
+        # The back end (maybe the whole embedded service) loads after the first frame.
+        self.call_after_refresh(self.connect_backend)
         self.set_interval(1.0, self.lock_if_idle)
 
     @work(exclusive=True, group="connect", exit_on_error=False)
