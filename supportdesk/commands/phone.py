@@ -32,7 +32,7 @@ _CAPABILITY_WORDS = {
 }
 
 
-def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the ``phone`` subcommand to the main CLI's subparsers."""
     parser = subparsers.add_parser(
         "phone",
