@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from supportdesk.api.base import ClientBase, parse, seg
-from supportdesk.api.risk import RiskCalls
 from supportdesk.api.models import (
     Agent,
     AgentSession,
@@ -27,6 +26,8 @@ from supportdesk.api.models import (
     UserProfile,
     UserSummary,
 )
+from supportdesk.api.risk import RiskCalls
+from supportdesk.api.totp import TotpCalls
 
 
 class CoreCalls(ClientBase):
@@ -122,5 +123,5 @@ class CoreCalls(ClientBase):
         return parse(EndUserMfaResult, response)
 
 
-class SupportDeskClient(RiskCalls, CoreCalls):
+class SupportDeskClient(TotpCalls, RiskCalls, CoreCalls):
     """Every call the desk can make."""

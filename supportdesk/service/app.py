@@ -12,7 +12,16 @@ from fastapi import FastAPI, Request, Response
 from supportdesk import __version__
 from supportdesk.service.context import ServiceContext, open_context
 from supportdesk.service.errors import install_error_handlers
-from supportdesk.service.routers import agent_auth, audit, enduser, meta, risk, tickets, users
+from supportdesk.service.routers import (
+    agent_auth,
+    audit,
+    enduser,
+    meta,
+    risk,
+    tickets,
+    totp,
+    users,
+)
 from supportdesk.service.settings import ServiceSettings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -56,6 +65,6 @@ def build_app(
         response.headers["X-Request-ID"] = rid
         return response
 
-    for module in (meta, agent_auth, users, tickets, audit, enduser, risk):
+    for module in (meta, agent_auth, users, tickets, audit, enduser, risk, totp):
         app.include_router(module.router)
     return app

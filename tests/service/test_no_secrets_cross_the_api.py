@@ -36,6 +36,17 @@ def sample_body(method: str, path: str, username: str, code: str) -> dict[str, A
             "code": "123456",
         },
         ("delete", "/v1/agent/sessions/current"): None,
+        # T-1047 is u1005's ticket: the walk diagnoses and re-enrols that user for real.
+        ("post", "/v1/users/{user_id}/totp/diagnose"): {
+            "ticket_id": "T-1047",
+            "codes": [code],
+            "phone_time": "9:39 AM",
+        },
+        ("post", "/v1/users/{user_id}/totp/reenrol"): {
+            "ticket_id": "T-1047",
+            "reason": "walk",
+            "verification": ["email_code"],
+        },
     }
     if (method, path) not in bodies:
         raise AssertionError(f"add a sample request for {method.upper()} {path} to this walk")

@@ -13,7 +13,15 @@ from supportdesk.service.deps import Ctx
 
 router = APIRouter(prefix="/v1", tags=["meta"])
 
-FEATURES = ["tickets", "users", "signins", "audit", "enduser_signin", "why_prompted"]
+FEATURES = [
+    "tickets",
+    "users",
+    "signins",
+    "audit",
+    "enduser_signin",
+    "why_prompted",
+    "totp_diagnose",
+]
 
 
 @router.get("/health", response_model=Health)

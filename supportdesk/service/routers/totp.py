@@ -1,0 +1,426 @@
+"""Branch 2 of the tree: an authenticator code that is not accepted.
+
+Diagnose measures the user's phone clock from the codes they read out and/or
+the time their phone shows, and answers with the article's verdict. Because it
+checks codes against the user's secret it is an oracle for codes: each check
+with codes counts against a per-user limit (whoever the agent), and every
+diagnosis is audited as a sensitive read. Only figures and advice leave.
+
+Re-enrol retires the app's secret so the old codes stop working and the user
+scans a new QR code at the next sign-in; the support policy decides what it
+needs, and a sensitive account is refused here until the approvals workflow
+carries it out with a lead's approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter
+from sqlalchemy import RowMapping, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from supportdesk.api.totp import (
+    CodeCheck,
+    DriftFigures,
+    PhoneTimeCheck,
+    TotpDiagnoseRequest,
+    TotpDiagnosis,
+    TotpReenrolment,
+    TotpReenrolRequest,
+)
+from supportdesk.rules.clock_verdict import Verdict, verdict_for
+from supportdesk.rules.drift import (
+    CodeFormatError,
+    DriftRange,
+    DriftResult,
+    find_drift,
+    format_duration,
+)
+from supportdesk.rules.phone_time import PhoneTimeError, PhoneTimeReading, parse_phone_time
+from supportdesk.rules.policy import Action, Decision, Outcome, RefusalCode, Target, decide
+from supportdesk.service.audit import append_audit
+from supportdesk.service.db.schema import factors, tickets, users
+from supportdesk.service.deps import Ctx, CurrentAgent, RequestId
+from supportdesk.service.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    ServiceError,
+)
+from supportdesk.service.ratelimit import Limit, take
+from supportdesk.service.security import TOTP_STEP_S
+from supportdesk.service.views import active_factor_rows, profile_view, user_row
+
+router = APIRouter(prefix="/v1/users/{user_id}/totp", tags=["authenticator"])
+
+WINDOW_STEPS = 240
+"""±2 h of 30-second steps: wide enough for a clock set an hour off by hand."""
+
+DIAGNOSE_WINDOW = timedelta(minutes=10)
+
+APPROVAL_ROUTE = "POST /v1/approvals (action reenrol_totp)"
+"""Where a sensitive re-enrolment goes instead: a lead approves it there (four-eyes)."""
+
+FACTOR_WORDS = {"totp": "an authenticator app", "sms": "SMS", "security_key": "a security key"}
+
+
+class NeedsApproval(Forbidden):
+    """The policy allows this only with a team lead's approval."""
+
+    code = "needs_approval"
+
+
+# -- shared lookups -------------------------------------------------------------------
+
+
+async def _open_ticket_for(conn: AsyncConnection, ticket_id: str, user_id: str) -> None:
+    """The ticket must be the user's and still open: every read and change answers one."""
+    row = (
+        await conn.execute(
+            select(tickets.c.user_id, tickets.c.status).where(tickets.c.id == ticket_id.strip())
+        )
+    ).first()
+    if row is None:
+        raise InvalidInput(f"no ticket {ticket_id!r}", field="ticket_id")
+    if row.user_id != user_id:
+        raise InvalidInput(f"ticket {ticket_id} is about another user", field="ticket_id")
+    if row.status != "open":
+        raise Conflict(f"ticket {ticket_id} is already resolved")
+
+
+def _target(user: RowMapping, active: Sequence[RowMapping]) -> Target:
+    return Target(
+        kind=user["kind"],
+        is_admin=user["is_admin"],
+        is_staff=user["is_staff"],
+        last_mfa_reset_at=user["last_mfa_reset_at"],
+        factor_count=len(active),
+    )
+
+
+def _totp_factor(
+    user: RowMapping, active: Sequence[RowMapping], factor_id: str | None
+) -> RowMapping:
+    """The authenticator factor meant: the one named, or the user's only one."""
+    name = user["name"]
+    if factor_id:
+        for factor in active:
+            if factor["id"] == factor_id:
+                if factor["type"] != "totp" or not factor["totp_secret"]:
+                    kind = FACTOR_WORDS.get(factor["type"], factor["type"])
+                    raise InvalidInput(
+                        f"factor {factor_id} is {kind}, not an authenticator app",
+                        field="factor_id",
+                    )
+                return factor
+        raise NotFound(f"{name} has no active factor {factor_id!r}")
+    apps = [f for f in active if f["type"] == "totp" and f["totp_secret"]]
+    if len(apps) == 1:
+        return apps[0]
+    if len(apps) > 1:
+        labels = ", ".join(f"{f['id']} ({f['label']})" for f in apps)
+        raise InvalidInput(
+            f"{name} has {len(apps)} authenticator apps; say which: {labels}", field="factor_id"
+        )
+    if user["enrol_required"] == "totp":
+        raise Conflict(
+            f"{name}'s authenticator app was already retired: a new QR code is shown"
+            " at the next sign-in"
+        )
+    raise Conflict(f"{name} has no authenticator app set up")
+
+
+def _policy_refusal(decision: Decision) -> ServiceError:
+    """The policy's answer as an API error, with its own sentences as the message."""
+    message = " ".join(decision.reasons)
+    if decision.outcome is Outcome.NEEDS_APPROVAL:
+        return NeedsApproval(f"{message} Request a lead's approval: {APPROVAL_ROUTE}.")
+    fields = {
+        RefusalCode.TICKET_REQUIRED: "ticket_id",
+        RefusalCode.REASON_REQUIRED: "reason",
+        RefusalCode.VERIFICATION_REQUIRED: "verification",
+    }
+    if decision.code in fields:
+        return InvalidInput(message, field=fields[decision.code])
+    if decision.code is RefusalCode.SERVICE_ACCOUNT:
+        return Conflict(message)
+    return Forbidden(message)
+
+
+def _user_zone(name: str) -> tuple[tzinfo, str]:
+    """The zone the user's phone time is read in; UTC if the stored one is unknown."""
+    try:
+        return ZoneInfo(name), name
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC"), "UTC"
+
+
+# -- diagnose ---------------------------------------------------------------------------
+
+
+def _figures(drift: DriftRange) -> DriftFigures:
+    return DriftFigures(
+        low_s=drift.low_s, high_s=drift.high_s, center_s=drift.center_s, phrase=drift.describe()
+    )
+
+
+def _code_check(result: DriftResult) -> CodeCheck:
+    drift = result.drift
+    return CodeCheck(
+        codes_used=result.codes_used,
+        matched=result.matched,
+        unique=result.unique,
+        offset_steps=result.offset_steps,
+        other_matches=max(0, len(result.candidates) - 1),
+        window_s=result.window_steps * result.step,
+        drift=_figures(drift) if drift is not None else None,
+        phrase=result.phrase,
+    )
+
+
+def _phone_check(reading: PhoneTimeReading) -> PhoneTimeCheck:
+    return PhoneTimeCheck(
+        text=reading.text,
+        shown_at=reading.phone_time,
+        has_seconds=reading.has_seconds,
+        has_date=reading.has_date,
+        has_zone=reading.has_zone,
+        drift=_figures(reading.drift),
+    )
+
+
+def _audit_detail(
+    factor_id: str, verdict: Verdict, codes: DriftResult | None, phone: bool
+) -> dict[str, Any]:
+    """What the log keeps of a diagnosis: figures, never the codes typed."""
+    detail: dict[str, Any] = {
+        "factor_id": factor_id,
+        "codes": codes.codes_used if codes else 0,
+        "phone_time": phone,
+        "verdict": verdict.kind,
+        "basis": verdict.basis,
+    }
+    if codes is not None:
+        detail["matched"] = codes.matched
+        detail["unique"] = codes.unique
+    if verdict.drift is not None:
+        detail["drift_s"] = round(verdict.drift.center_s)
+    return detail
+
+
+@router.post("/diagnose", response_model=TotpDiagnosis)
+async def diagnose(
+    user_id: str, body: TotpDiagnoseRequest, agent: CurrentAgent, ctx: Ctx, rid: RequestId
+) -> TotpDiagnosis:
+    """Measure the phone's clock and say what is wrong; 429 when codes are tried too often."""
+    phone_text = (body.phone_time or "").strip()
+    if not body.codes and not phone_text:
+        raise InvalidInput(
+            "type the code the user reads from the app, or the time their phone shows",
+            field="codes",
+        )
+    now = ctx.clock.now()
+    refusal: ServiceError | None = None
+    diagnosis: TotpDiagnosis | None = None
+    async with ctx.engine.begin() as conn:
+        user = await user_row(conn, user_id)
+        await _open_ticket_for(conn, body.ticket_id, user_id)
+        active = await active_factor_rows(conn, user_id)
+        decision = decide(
+            Action.DIAGNOSE_TOTP,
+            agent.role,
+            _target(user, active),
+            ticket_id=body.ticket_id,
+            reason=None,
+            checks=(),
+            now=now,
+        )
+        if not decision.allowed:
+            raise _policy_refusal(decision)
+        factor = _totp_factor(user, active, body.factor_id)
+        zone, zone_name = _user_zone(user["timezone"])
+        phone: PhoneTimeReading | None = None
+        if phone_text:
+            try:
+                phone = parse_phone_time(phone_text, now, zone)
+            except PhoneTimeError as exc:
+                raise InvalidInput(str(exc), field="phone_time") from exc
+        codes: DriftResult | None = None
+        if body.codes:
+            # Only code checks spend the limit: they are what reads the secret.
+            limit = Limit(ctx.settings.diagnose_per_10min, DIAGNOSE_WINDOW, "code checks")
+            refused = await take(conn, f"totp_diagnose:{user_id}", now, [limit])
+            if refused is not None:
+                wait, hit = refused
+                await append_audit(
+                    conn,
+                    at=now,
+                    actor=agent.actor,
+                    action="totp.diagnose",
+                    outcome="rate_limited",
+                    target_user=user_id,
+                    ticket_id=body.ticket_id,
+                    detail={"factor_id": factor["id"], "retry_after_s": wait},
+                    request_id=rid,
+                )
+                refusal = RateLimited(
+                    f"{hit.count} {hit.description} for {user['name']} in 10 min is the limit:"
+                    f" try again in {format_duration(wait)}",
+                    retry_after_s=wait,
+                )
+            else:
+                try:
+                    # A format error raised here rolls the hit back: nothing was checked.
+                    codes = find_drift(
+                        factor["totp_secret"],
+                        body.codes,
+                        now,
+                        window_steps=WINDOW_STEPS,
+                        step=TOTP_STEP_S,
+                    )
+                except CodeFormatError as exc:
+                    raise InvalidInput(str(exc), field="codes") from exc
+        if refusal is None:
+            verdict = verdict_for(codes, phone)
+            await append_audit(
+                conn,
+                at=now,
+                actor=agent.actor,
+                action="totp.diagnose",
+                outcome="success",
+                target_user=user_id,
+                ticket_id=body.ticket_id,
+                detail=_audit_detail(factor["id"], verdict, codes, phone is not None),
+                request_id=rid,
+            )
+            diagnosis = TotpDiagnosis(
+                user_id=user_id,
+                factor_id=factor["id"],
+                factor_label=factor["label"],
+                ticket_id=body.ticket_id,
+                checked_at=now,
+                user_timezone=zone_name,
+                kind=verdict.kind,
+                headline=verdict.headline,
+                steps=list(verdict.steps),
+                notes=list(verdict.notes),
+                certain=verdict.certain,
+                basis=verdict.basis,
+                drift=_figures(verdict.drift) if verdict.drift is not None else None,
+                codes=_code_check(codes) if codes is not None else None,
+                phone_time=_phone_check(phone) if phone is not None else None,
+            )
+    if refusal is not None:
+        raise refusal
+    assert diagnosis is not None
+    return diagnosis
+
+
+# -- re-enrol ---------------------------------------------------------------------------
+
+
+def _next_sign_in(name: str, remaining: Sequence[str]) -> str:
+    """What the user meets next, in words the agent can read out."""
+    if remaining:
+        others = " or ".join(FACTOR_WORDS.get(t, t) for t in remaining)
+        return (
+            f"{name} signs in with {others}, then Alvys asks to set up the authenticator"
+            " app again with a new QR code."
+        )
+    return (
+        f"{name} has no other method: the next sign-in goes straight to MFA setup,"
+        " where Alvys shows a new QR code to scan."
+    )
+
+
+@router.post("/reenrol", response_model=TotpReenrolment)
+async def reenrol(
+    user_id: str, body: TotpReenrolRequest, agent: CurrentAgent, ctx: Ctx, rid: RequestId
+) -> TotpReenrolment:
+    """Retire the app's secret: old codes fail at once, and a new QR code comes at next sign-in."""
+    now = ctx.clock.now()
+    reason = body.reason.strip()
+    checks = [c.value for c in body.verification]
+    refusal: ServiceError | None = None
+    result: TotpReenrolment | None = None
+    async with ctx.engine.begin() as conn:
+        user = await user_row(conn, user_id)
+        await _open_ticket_for(conn, body.ticket_id, user_id)
+        active = await active_factor_rows(conn, user_id)
+        decision = decide(
+            Action.REENROL_TOTP,
+            agent.role,
+            _target(user, active),
+            ticket_id=body.ticket_id,
+            reason=reason,
+            checks=body.verification,
+            now=now,
+        )
+        if not decision.allowed:
+            await append_audit(
+                conn,
+                at=now,
+                actor=agent.actor,
+                action="totp.reenrol",
+                outcome=decision.outcome.value,
+                target_user=user_id,
+                ticket_id=body.ticket_id,
+                reason=reason or None,
+                verification=checks,
+                detail={"code": decision.code.value if decision.code else None},
+                request_id=rid,
+            )
+            refusal = _policy_refusal(decision)
+        else:
+            factor = _totp_factor(user, active, body.factor_id)
+            remaining = sorted({f["type"] for f in active if f["id"] != factor["id"]})
+            mfa_status = user["mfa_status"] if remaining else "setup_required"
+            await conn.execute(
+                factors.update()
+                .where(factors.c.id == factor["id"])
+                .values(removed_at=now, totp_secret=None, last_totp_step=None)
+            )
+            await conn.execute(
+                users.update()
+                .where(users.c.id == user_id)
+                .values(enrol_required="totp", mfa_status=mfa_status)
+            )
+            await append_audit(
+                conn,
+                at=now,
+                actor=agent.actor,
+                action="totp.reenrol",
+                outcome="success",
+                target_user=user_id,
+                ticket_id=body.ticket_id,
+                reason=reason,
+                verification=checks,
+                detail={
+                    "factor_id": factor["id"],
+                    "label": factor["label"],
+                    "remaining_methods": remaining,
+                    "mfa_status": mfa_status,
+                },
+                request_id=rid,
+            )
+            result = TotpReenrolment(
+                user_id=user_id,
+                retired_factor_id=factor["id"],
+                retired_label=factor["label"],
+                retired_at=now,
+                enrol_required="totp",
+                mfa_status=mfa_status,
+                remaining_methods=remaining,  # type: ignore[arg-type]
+                next_sign_in=_next_sign_in(user["name"], remaining),
+                profile=await profile_view(conn, user_id),
+            )
+    if refusal is not None:
+        raise refusal
+    assert result is not None
+    return result
