@@ -1,0 +1,103 @@
+"""The desk in a real terminal (tmux, 80×24), driven by keystrokes as an agent would.
+
+Runs the installed `supportdesk` console script on a fresh data folder: the first
+start seeds the demo world, prints credentials, and paints the sign-in screen.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+SCRIPT = Path(sys.executable).with_name("supportdesk")
+
+
+class Terminal:
+    def __init__(self, session: str, env: dict[str, str]) -> None:
+        self.session = session
+        self.env = env
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", *args], check=True, capture_output=True, text=True, env=self.env
+        ).stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.session)
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", self.session, *keys)
+
+    def wait_for(self, ready: Callable[[str], bool], what: str, timeout: float = 30) -> str:
+        """Poll the screen until it shows what we wait for (a deadline, not a fixed sleep)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if ready(text):
+                return text
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; the screen shows:\n{self.screen()}")
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    env = {
+        **os.environ,
+        "SUPPORTDESK_DATA_DIR": str(tmp_path / "data"),
+        "SUPPORTDESK_CONFIG": str(tmp_path / "none.toml"),
+        "TMUX_TMPDIR": str(tmp_path),
+        "TERM": "xterm-256color",
+    }
+    env.pop("TMUX", None)
+    session = f"desk-{uuid.uuid4().hex[:8]}"
+    term = Terminal(session, env)
+    term.tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", str(SCRIPT))
+    try:
+        yield term
+    finally:
+        subprocess.run(["tmux", "kill-server"], env=env, capture_output=True)
+
+
+def demo_code(env: dict[str, str], name: str) -> str:
+    out = subprocess.run(
+        [str(SCRIPT), "demo", "phone", name], check=True, capture_output=True, text=True, env=env
+    ).stdout
+    first, second = out.split(":", 1)[1].split()[:2]
+    return first + second
+
+
+def test_fresh_start_sign_in_queue_and_account(terminal: Terminal) -> None:
+    terminal.wait_for(
+        lambda s: "Sign in to supportdesk" in s and "connected" in s, "the sign-in screen"
+    )
+    for attempt in range(2):  # a code may roll over between reading and typing it
+        code = demo_code(terminal.env, "demo-agent")
+        terminal.keys("C-u")
+        terminal.keys("demo-agent", "Enter", "demo", "Enter", code, "Enter")
+        screen = terminal.wait_for(
+            lambda s: "Open tickets" in s or "Wrong username" in s, "the queue or a refusal"
+        )
+        if "Open tickets" in screen:
+            break
+        assert attempt == 0, screen
+        terminal.keys("Escape")
+    assert "Dana Agent" in screen
+    first_row = next(line for line in screen.splitlines() if line.lstrip().startswith(("2d", "1d")))
+    user = " ".join(first_row.split()[2:4])
+    terminal.keys("Enter")
+    account = terminal.wait_for(lambda s: "Factors" in s or "esc Back" in s, "the account")
+    assert user.split()[0] in account
+    terminal.keys("C-q")
