@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -19,8 +19,8 @@ class DeskCommands(Provider):
         from supportdesk.tui.screens.account import AccountScreen
         from supportdesk.tui.screens.queue import QueueScreen
 
-        app: SupportDeskApp = self.app  # type: ignore[assignment]
-        screen = app.screen
+        app = cast("SupportDeskApp", self.app)
+        screen = self.screen  # the screen the palette was opened on
         found: list[tuple[str, Callable[[], object], str]] = []
         if app.session is not None:
             found.append(

@@ -1,0 +1,121 @@
+"""The command line: serve over real HTTP, the demo phone, demo reset, bad input."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+
+from supportdesk.api.client import SupportDeskClient
+from supportdesk.cli import main
+
+SCRIPT = [sys.executable, "-m", "supportdesk"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`supportdesk serve --demo` on a loopback port, as a real process."""
+    db = tmp_path / "served.sqlite3"
+    port = free_port()
+    process = subprocess.Popen(
+        [*SCRIPT, "serve", "--port", str(port), "--db", f"sqlite:///{db}", "--demo"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the service did not come up")
+        yield url, db
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def test_serve_mode_answers_the_client_over_real_http(served: tuple[str, Path]) -> None:
+    url, db = served
+    with sqlite3.connect(db) as conn:
+        (secret,) = conn.execute(
+            "select totp_secret from agents where username = 'demo-agent'"
+        ).fetchone()
+    async with SupportDeskClient(url) as client:
+        caps = await client.capabilities()
+        assert caps.demo_mode
+        await client.sign_in("demo-agent", "demo", pyotp.TOTP(secret).now())
+        tickets = await client.list_tickets()
+        assert len(tickets) >= 12
+
+
+def test_demo_phone_prints_the_code_and_the_slow_clock(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "phone", "u1005"]) == 0
+    out = capsys.readouterr().out
+    assert "runs 150 s slow" in out
+    code = out.split(":", 1)[1].split()[:2]
+    assert all(part.isdigit() and len(part) == 3 for part in code)
+
+
+def test_demo_phone_for_an_unknown_name_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "phone", "nobody-here"]) == 2
+    assert "no demo account is called 'nobody-here'" in capsys.readouterr().err
+
+
+def test_demo_reset_rebuilds_the_world(capsys: pytest.CaptureFixture[str]) -> None:
+    from supportdesk.config import load_settings
+    from supportdesk.embedded import DB_NAME
+
+    assert main(["demo", "phone", "demo-agent"]) == 0  # first use seeds the world
+    db = load_settings().data_dir / DB_NAME
+
+    def agent_seed() -> str:
+        with sqlite3.connect(db) as conn:
+            row = conn.execute("select totp_secret from agents where username = 'demo-agent'")
+            return str(row.fetchone()[0])
+
+    def resolved_tickets() -> int:
+        with sqlite3.connect(db) as conn:
+            return int(
+                conn.execute("select count(*) from tickets where status != 'open'").fetchone()[0]
+            )
+
+    before = agent_seed()
+    with sqlite3.connect(db) as conn:
+        conn.execute("update tickets set status = 'resolved'")
+    assert resolved_tickets() > 0
+    capsys.readouterr()
+    assert main(["demo", "reset"]) == 0
+    assert "demo-agent" in capsys.readouterr().out
+    assert agent_seed() != before
+    assert resolved_tickets() == 0
+
+
+def test_demo_phone_refuses_a_remote_back_end(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUPPORTDESK_API_URL", "http://127.0.0.1:9")
+    assert main(["demo", "phone", "demo-agent"]) == 2
+    assert "embedded demo only" in capsys.readouterr().err
