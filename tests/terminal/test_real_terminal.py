@@ -88,15 +88,16 @@ def test_fresh_start_sign_in_queue_and_account(terminal: Terminal) -> None:
         terminal.keys("C-u")
         terminal.keys("demo-agent", "Enter", "demo", "Enter", code, "Enter")
         screen = terminal.wait_for(
-            lambda s: "Open tickets" in s or "Wrong username" in s, "the queue or a refusal"
+            lambda s: "Open tickets ·" in s or "Wrong username" in s, "the queue or a refusal"
         )
-        if "Open tickets" in screen:
+        if "Open tickets ·" in screen:
             break
         assert attempt == 0, screen
         terminal.keys("Escape")
     assert "Dana Agent" in screen
-    first_row = next(line for line in screen.splitlines() if line.lstrip().startswith(("2d", "1d")))
-    user = " ".join(first_row.split()[2:4])
+    lines = screen.splitlines()
+    header = next(i for i, line in enumerate(lines) if "Age" in line and "Ticket" in line)
+    user = " ".join(lines[header + 1].split()[2:4])  # Age, Via, then the user's name
     terminal.keys("Enter")
     account = terminal.wait_for(lambda s: "Factors" in s or "esc Back" in s, "the account")
     assert user.split()[0] in account
