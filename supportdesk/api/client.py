@@ -26,6 +26,7 @@ from supportdesk.api.models import (
     UserProfile,
     UserSummary,
 )
+from supportdesk.api.recovery import RecoveryCalls
 from supportdesk.api.risk import RiskCalls
 from supportdesk.api.totp import TotpCalls
 
@@ -123,5 +124,5 @@ class CoreCalls(ClientBase):
         return parse(EndUserMfaResult, response)
 
 
-class SupportDeskClient(TotpCalls, RiskCalls, CoreCalls):
+class SupportDeskClient(RecoveryCalls, TotpCalls, RiskCalls, CoreCalls):
     """Every call the desk can make."""

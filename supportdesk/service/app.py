@@ -14,9 +14,11 @@ from supportdesk.service.context import ServiceContext, open_context
 from supportdesk.service.errors import install_error_handlers
 from supportdesk.service.routers import (
     agent_auth,
+    approvals,
     audit,
     enduser,
     meta,
+    recovery,
     risk,
     tickets,
     totp,
@@ -65,6 +67,17 @@ def build_app(
         response.headers["X-Request-ID"] = rid
         return response
 
-    for module in (meta, agent_auth, users, tickets, audit, enduser, risk, totp):
+    for module in (
+        meta,
+        agent_auth,
+        users,
+        tickets,
+        audit,
+        enduser,
+        risk,
+        totp,
+        recovery,
+        approvals,
+    ):
         app.include_router(module.router)
     return app

@@ -18,6 +18,8 @@ from tests.support import agent_code
 PATH_VALUES = {
     "user_id": ["u1001", "u1002", "u1003", "u1004", "u1005", "u1006", "u1007", "u1008"],
     "ticket_id": ["T-1042"],
+    "approval_id": ["1"],
+    "challenge_id": ["none"],
 }
 """Path parameters filled from the demo world; a new one must be added here."""
 
@@ -36,6 +38,28 @@ def sample_body(method: str, path: str, username: str, code: str) -> dict[str, A
             "code": "123456",
         },
         ("delete", "/v1/agent/sessions/current"): None,
+        # Lost phone or key: T-1042 is u1002's ticket, so u1002 is reset and given an access
+        # code for real (the code is shown once, by design; its stored hash must never show).
+        ("post", "/v1/recovery/{user_id}/challenges"): {"ticket_id": "T-1042", "channel": "email"},
+        ("post", "/v1/recovery/challenges/{challenge_id}/answer"): {"code": "123456"},
+        ("post", "/v1/recovery/{user_id}/remove-factor"): {
+            "ticket_id": "T-1042",
+            "reason": "walk",
+            "checks": ["account_owner_callback"],
+            "factor_id": "u1002-f1",
+        },
+        ("post", "/v1/recovery/{user_id}/reset"): {
+            "ticket_id": "T-1042",
+            "reason": "walk",
+            "checks": ["account_owner_callback", "last_signin_location"],
+        },
+        ("post", "/v1/recovery/{user_id}/access-code"): {
+            "ticket_id": "T-1042",
+            "reason": "walk",
+            "checks": ["account_owner_callback", "last_signin_location"],
+        },
+        ("post", "/v1/approvals/{approval_id}/approve"): {"note": "walk"},
+        ("post", "/v1/approvals/{approval_id}/deny"): {"note": "walk"},
         # T-1047 is u1005's ticket: the walk diagnoses and re-enrols that user for real.
         ("post", "/v1/users/{user_id}/totp/diagnose"): {
             "ticket_id": "T-1047",

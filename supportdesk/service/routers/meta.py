@@ -21,6 +21,8 @@ FEATURES = [
     "enduser_signin",
     "why_prompted",
     "totp_diagnose",
+    "lost_device",
+    "approvals",
 ]
 
 

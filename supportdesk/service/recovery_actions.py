@@ -1,0 +1,548 @@
+"""Lost phone or key: what the service checks and does, directly or once a lead approves.
+
+The policy (`supportdesk.rules.policy`) says who may do what to whom; this
+module gathers the facts it needs from the store (the target, the ticket, the
+identity checks the service itself verified), carries the action out, and
+writes the audit entry in the caller's transaction. The direct path
+(`routers/recovery.py`) and the approval path (`routers/approvals.py`) share it,
+so an approved request does exactly what a direct one would have done.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    RowMapping,
+    String,
+    Table,
+    Text,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from supportdesk.api.recovery import Approval, RecoveryAction, RecoveryResult
+from supportdesk.rules.audit_chain import canonical_json
+from supportdesk.rules.phone import mask_e164
+from supportdesk.rules.policy import (
+    ACTION_TITLES,
+    Action,
+    Check,
+    Decision,
+    RefusalCode,
+    Target,
+    TargetKind,
+    sensitivity,
+)
+from supportdesk.service.audit import Actor, append_audit
+from supportdesk.service.context import ServiceContext
+from supportdesk.service.db.schema import (
+    UTCDateTime,
+    access_codes,
+    approvals,
+    factors,
+    metadata,
+    tickets,
+    user_sessions,
+    users,
+)
+from supportdesk.service.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from supportdesk.service.security import code_digest, new_access_code, normalise_access_code
+from supportdesk.service.views import active_factor_rows
+
+# -- store: challenges and the simulated outbox -------------------------------------------
+# Kept beside the code that owns them; they share the schema's metadata, so
+# `create_schema` makes them with every other table.
+
+recovery_challenges = Table(
+    "recovery_challenges",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
+    Column("agent", String(64), nullable=False),
+    Column("ticket_id", String(16), nullable=False),
+    Column("channel", String(8), nullable=False),  # totp | sms | email
+    Column("factor_id", String(24), nullable=True),
+    Column("destination", String(160), nullable=False),  # as the desk may show it
+    Column("code_hash", String(64), nullable=True),  # keyed hash; none for totp
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("verified_at", UTCDateTime, nullable=True),
+    Column("dead_at", UTCDateTime, nullable=True),
+)
+Index("ix_recovery_challenges_user", recovery_challenges.c.user_id, recovery_challenges.c.agent)
+
+message_outbox = Table(
+    "message_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
+    Column("channel", String(8), nullable=False),  # sms | email
+    Column("recipient", String(256), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+"""The reference service's stand-in for a mail and SMS gateway: what the user receives."""
+Index("ix_message_outbox_user", message_outbox.c.user_id, message_outbox.c.created_at)
+
+CHALLENGE_TTL = timedelta(minutes=10)
+"""How long the user has to read a challenge code back."""
+VERIFICATION_TTL = timedelta(minutes=30)
+"""How long an answered challenge counts as a check: one support conversation."""
+CHALLENGE_ATTEMPTS = 5
+"""Wrong read-backs before a challenge is dead (a 6-digit code must not be guessable)."""
+
+CHANNEL_CHECK: Mapping[str, Check] = {
+    "totp": Check.FACTOR_CHALLENGE,
+    "sms": Check.FACTOR_CHALLENGE,
+    "email": Check.EMAIL_CODE,
+}
+SERVICE_VERIFIED: frozenset[Check] = frozenset({Check.FACTOR_CHALLENGE, Check.EMAIL_CODE})
+"""Checks that count only when the service sent the code and checked the answer."""
+
+AUDIT_NAMES: Mapping[Action, str] = {
+    Action.REMOVE_FACTOR: "factor.remove",
+    Action.RESET_MFA: "mfa.reset",
+    Action.ISSUE_ACCESS_CODE: "access_code.issue",
+}
+FACTOR_WORDS = {"totp": "Authenticator app", "sms": "SMS", "security_key": "Security key"}
+
+
+# -- facts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetFacts:
+    """The account an action is aimed at, as the policy and the audit log need it."""
+
+    user: RowMapping
+    factors: tuple[RowMapping, ...]
+
+    @property
+    def id(self) -> str:
+        return str(self.user["id"])
+
+    @property
+    def target(self) -> Target:
+        return Target(
+            kind=TargetKind(self.user["kind"]),
+            is_admin=bool(self.user["is_admin"]),
+            is_staff=bool(self.user["is_staff"]),
+            last_mfa_reset_at=self.user["last_mfa_reset_at"],
+            factor_count=len(self.factors),
+        )
+
+    def factor(self, factor_id: str) -> RowMapping | None:
+        return next((f for f in self.factors if f["id"] == factor_id), None)
+
+
+async def load_target(conn: AsyncConnection, user_id: str) -> TargetFacts:
+    row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    if row is None:
+        raise NotFound(f"no user {user_id!r}")
+    return TargetFacts(row._mapping, tuple(await active_factor_rows(conn, user_id)))
+
+
+def factor_words(row: Mapping[Any, Any]) -> str:
+    """How the desk and the audit name a factor: "Authenticator app 'Pixel'"."""
+    return f"{FACTOR_WORDS.get(row['type'], row['type'])} '{row['label']}'"
+
+
+async def ticket_problem(
+    conn: AsyncConnection, ticket_id: str, user_id: str, *, must_be_open: bool = True
+) -> str | None:
+    """Why this ticket cannot justify a change to this user, or None when it can."""
+    row = (
+        await conn.execute(
+            select(tickets.c.user_id, tickets.c.status).where(tickets.c.id == ticket_id.strip())
+        )
+    ).first()
+    if row is None:
+        return f"There is no ticket {ticket_id.strip()!r}."
+    if row.user_id != user_id:
+        return f"Ticket {ticket_id.strip()} is about another user, not {user_id}."
+    if must_be_open and row.status != "open":
+        return f"Ticket {ticket_id.strip()} is already resolved; open a new one for this change."
+    return None
+
+
+@dataclass
+class Verification:
+    """The identity checks behind a request: attested by the agent, or verified here."""
+
+    checks: set[Check] = field(default_factory=set)
+    verification_ids: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(c.value for c in self.checks)
+
+
+async def resolve_verification(
+    conn: AsyncConnection,
+    *,
+    agent: str,
+    user_id: str,
+    attested: Iterable[str],
+    verification_ids: Sequence[str],
+    now: datetime,
+    removing_factor: str | None = None,
+) -> Verification:
+    """Turn what the desk sent into checks the policy may count.
+
+    Factor challenges and e-mail codes count only through a challenge this
+    agent sent to this user and the service saw answered, recently; a
+    challenge answered by the very factor being removed as lost proves
+    nothing about the user and is not counted.
+    """
+    found = Verification()
+    for name in attested:
+        try:
+            check = Check(name)
+        except ValueError:
+            found.problems.append(f"Unknown identity check {name!r}.")
+            continue
+        if check in SERVICE_VERIFIED:
+            found.problems.append(
+                f"'{check.value}' counts only when the service checked the code: send a "
+                "challenge and have the user read the code back."
+            )
+            continue
+        found.checks.add(check)
+    for vid in dict.fromkeys(verification_ids):
+        row = (
+            await conn.execute(select(recovery_challenges).where(recovery_challenges.c.id == vid))
+        ).first()
+        if row is None or row.user_id != user_id or row.agent != agent:
+            found.problems.append(f"Verification {vid!r} is not one of yours for this user.")
+        elif row.verified_at is None:
+            found.problems.append(f"Verification {vid!r} was never answered correctly.")
+        elif row.verified_at + VERIFICATION_TTL <= now:
+            found.problems.append(
+                f"Verification {vid!r} is more than {VERIFICATION_TTL.seconds // 60} minutes "
+                "old; challenge the user again."
+            )
+        elif removing_factor is not None and row.factor_id == removing_factor:
+            found.problems.append(
+                "The challenge went to the factor being removed as lost; it proves nothing "
+                "about the user. Challenge a factor they still hold, or the e-mail on file."
+            )
+        else:
+            found.checks.add(CHANNEL_CHECK[row.channel])
+            found.verification_ids.append(vid)
+    return found
+
+
+# -- refusals ---------------------------------------------------------------------------------
+
+
+def refusal_error(code: RefusalCode | str, reasons: Sequence[str]) -> ServiceError:
+    """The API error for a policy refusal; its `code` is the policy's, so the desk can act."""
+    message = " ".join(reasons)
+    code = str(code)
+    error: ServiceError
+    if code == RefusalCode.TICKET_REQUIRED:
+        error = InvalidInput(message, field="ticket_id")
+    elif code == RefusalCode.REASON_REQUIRED:
+        error = InvalidInput(message, field="reason")
+    elif code == RefusalCode.VERIFICATION_REQUIRED:
+        error = InvalidInput(message, field="checks")
+    elif code in (RefusalCode.NO_OTHER_FACTOR, RefusalCode.APPROVAL_EXPIRED, "pending"):
+        error = Conflict(message)
+    elif code == "not_found":
+        error = NotFound(message)
+    else:
+        error = Forbidden(message)
+    if not isinstance(error, InvalidInput):
+        error.code = code
+    return error
+
+
+def decision_refusal(decision: Decision) -> ServiceError:
+    assert decision.code is not None
+    return refusal_error(decision.code, decision.reasons)
+
+
+# -- carrying out -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What an action changed, for the answer and the audit entry."""
+
+    summary: str
+    factors_removed: tuple[str, ...] = ()
+    sessions_revoked: int = 0
+    access_code: str | None = None
+    access_code_expires_at: datetime | None = None
+
+    def detail(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"factors_removed": list(self.factors_removed)}
+        if self.sessions_revoked:
+            found["sessions_revoked"] = self.sessions_revoked
+        if self.access_code_expires_at is not None:
+            found["access_code_expires_at"] = self.access_code_expires_at.isoformat()
+        return found
+
+    def result(self, action: Action, user_id: str) -> RecoveryResult:
+        return RecoveryResult(
+            status="done",
+            action=_wire_action(action),
+            user_id=user_id,
+            summary=self.summary,
+            factors_removed=list(self.factors_removed),
+            sessions_revoked=self.sessions_revoked,
+            access_code=self.access_code,
+            access_code_expires_at=self.access_code_expires_at,
+        )
+
+
+def _wire_action(action: Action) -> RecoveryAction:
+    if action is Action.REMOVE_FACTOR:
+        return "remove_factor"
+    if action is Action.RESET_MFA:
+        return "reset_mfa"
+    if action is Action.ISSUE_ACCESS_CODE:
+        return "issue_access_code"
+    raise ValueError(f"{action} is not a recovery action")
+
+
+async def carry_out(
+    conn: AsyncConnection,
+    ctx: ServiceContext,
+    action: Action,
+    facts: TargetFacts,
+    *,
+    factor_id: str | None,
+    issued_by: str,
+    now: datetime,
+) -> Effect:
+    """Make the change; the caller has already had the policy's yes."""
+    name = str(facts.user["name"])
+    if action is Action.REMOVE_FACTOR:
+        lost = facts.factor(factor_id or "")
+        assert lost is not None
+        await conn.execute(
+            factors.update().where(factors.c.id == lost["id"]).values(removed_at=now)
+        )
+        left = [factor_words(f) for f in facts.factors if f["id"] != lost["id"]]
+        return Effect(
+            summary=f"Removed {factor_words(lost)}. {name} still has: {', '.join(left)}.",
+            factors_removed=(factor_words(lost),),
+        )
+    if action is Action.RESET_MFA:
+        await conn.execute(
+            factors.update()
+            .where(factors.c.user_id == facts.id)
+            .where(factors.c.removed_at.is_(None))
+            .values(removed_at=now)
+        )
+        await conn.execute(
+            users.update()
+            .where(users.c.id == facts.id)
+            .values(mfa_status="setup_required", enrol_required=None, last_mfa_reset_at=now)
+        )
+        revoked = await conn.execute(
+            user_sessions.update()
+            .where(user_sessions.c.user_id == facts.id)
+            .where(user_sessions.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        count = len(facts.factors)
+        return Effect(
+            summary=(
+                f"MFA reset: {count} factor{'s' if count != 1 else ''} removed, "
+                f"{revoked.rowcount} session{'s' if revoked.rowcount != 1 else ''} signed out. "
+                f"At the next sign-in {name} sets MFA up again."
+            ),
+            factors_removed=tuple(factor_words(f) for f in facts.factors),
+            sessions_revoked=int(revoked.rowcount),
+        )
+    if action is Action.ISSUE_ACCESS_CODE:
+        code = new_access_code()
+        expires = now + timedelta(seconds=ctx.settings.access_code_s)
+        # Only one live code per user: a new one (say, after a lost answer) replaces the old.
+        await conn.execute(
+            access_codes.update()
+            .where(access_codes.c.user_id == facts.id)
+            .where(access_codes.c.used_at.is_(None))
+            .where(access_codes.c.expires_at > now)
+            .values(expires_at=now)
+        )
+        await conn.execute(
+            access_codes.insert().values(
+                user_id=facts.id,
+                code_hash=code_digest(ctx.server_key, normalise_access_code(code)),
+                issued_by=issued_by,
+                created_at=now,
+                expires_at=expires,
+            )
+        )
+        minutes = ctx.settings.access_code_s // 60
+        return Effect(
+            summary=(
+                f"One-time access code issued for {name}: valid for {minutes} min, one sign-in, "
+                "to set up a new method. It is shown only once."
+            ),
+            access_code=code,
+            access_code_expires_at=expires,
+        )
+    raise ValueError(f"{action} is not a recovery action")
+
+
+async def audit_recovery(
+    conn: AsyncConnection,
+    *,
+    at: datetime,
+    actor: Actor,
+    action: Action,
+    outcome: str,
+    user_id: str,
+    ticket_id: str | None,
+    reason: str | None,
+    verification: Collection[str],
+    detail: Mapping[str, Any],
+    request_id: str,
+) -> None:
+    await append_audit(
+        conn,
+        at=at,
+        actor=actor,
+        action=AUDIT_NAMES[action],
+        outcome=outcome,
+        target_user=user_id,
+        ticket_id=ticket_id,
+        reason=reason,
+        verification=sorted(verification),
+        detail=detail,
+        request_id=request_id,
+    )
+
+
+# -- approvals as the desk sees them --------------------------------------------------------------
+
+
+def approval_params(row: Mapping[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = json.loads(row["params"])
+    return params
+
+
+def dump_params(params: Mapping[str, Any]) -> str:
+    return canonical_json(dict(params))
+
+
+def dump_checks(names: Iterable[str]) -> str:
+    """The approvals table's `verification`: a canonical JSON list of check names."""
+    return canonical_json(sorted(names))
+
+
+def approval_status(row: Mapping[str, Any], now: datetime) -> str:
+    """Pending past its expiry reads as expired, whether or not anyone has touched it."""
+    if row["status"] == "pending" and row["expires_at"] <= now:
+        return "expired"
+    return str(row["status"])
+
+
+async def approval_views(
+    conn: AsyncConnection, rows: Sequence[Mapping[Any, Any]], now: datetime
+) -> list[Approval]:
+    """Rows of `approvals` with the names a lead needs to judge them (two queries, not N)."""
+    user_ids = {r["target_user_id"] for r in rows}
+    factor_ids = {approval_params(r).get("factor_id") for r in rows} - {None}
+    people = {
+        r.id: r._mapping for r in await conn.execute(select(users).where(users.c.id.in_(user_ids)))
+    }
+    factor_rows = {
+        r.id: r._mapping
+        for r in await conn.execute(select(factors).where(factors.c.id.in_(factor_ids)))
+    }
+    views: list[Approval] = []
+    for row in rows:
+        params = approval_params(row)
+        person = people[row["target_user_id"]]
+        target = Target(
+            kind=TargetKind(person["kind"]),
+            is_admin=bool(person["is_admin"]),
+            is_staff=bool(person["is_staff"]),
+            last_mfa_reset_at=person["last_mfa_reset_at"],
+            factor_count=0,
+        )
+        factor = factor_rows.get(params.get("factor_id", ""))
+        views.append(
+            Approval(
+                id=row["id"],
+                action=_wire_action(Action(row["action"])),
+                action_title=ACTION_TITLES[Action(row["action"])],
+                target_user_id=row["target_user_id"],
+                target_name=person["name"],
+                target_company=person["company"],
+                requested_by=row["requested_by"],
+                requested_by_role=str(params.get("requested_by_role", "agent")),
+                ticket_id=row["ticket_id"],
+                reason=row["reason"],
+                verification=json.loads(row["verification"]),
+                factor_label=factor_words(factor) if factor is not None else None,
+                sensitive_because=list(sensitivity(target, now)),
+                status=approval_status(row, now),  # type: ignore[arg-type]
+                created_at=row["created_at"],
+                expires_at=row["expires_at"],
+                decided_by=row["decided_by"],
+                decided_at=row["decided_at"],
+                decision_note=row["decision_note"],
+            )
+        )
+    return views
+
+
+async def approval_view(conn: AsyncConnection, approval_id: int, now: datetime) -> Approval:
+    row = (await conn.execute(select(approvals).where(approvals.c.id == approval_id))).first()
+    if row is None:
+        raise NotFound(f"no approval request #{approval_id}")
+    return (await approval_views(conn, [row._mapping], now))[0]
+
+
+# -- the simulated gateway -----------------------------------------------------------------------
+
+
+async def deliver(
+    conn: AsyncConnection,
+    *,
+    user_id: str,
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    now: datetime,
+) -> None:
+    """Hand a message to the (simulated) gateway: it lands in the user's outbox row."""
+    await conn.execute(
+        message_outbox.insert().values(
+            user_id=user_id,
+            channel=channel,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            created_at=now,
+        )
+    )
+
+
+def mask_email(address: str) -> str:
+    """Enough for the user to recognise ("b•••@cascadefreight.example"), not to harvest."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else "•••"
+
+
+def mask_phone(e164: str | None) -> str:
+    return mask_e164(e164) if e164 else "•••"
