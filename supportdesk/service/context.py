@@ -14,6 +14,7 @@ from supportdesk.service.db.engine import create_schema, make_engine
 from supportdesk.service.db.schema import meta
 from supportdesk.service.security import Passwords
 from supportdesk.service.settings import ServiceSettings
+from supportdesk.service.sms import SimulatedCarrier, SmsGateway, gateway_from_settings
 
 
 @dataclass
@@ -23,6 +24,7 @@ class ServiceContext:
     clock: Clock
     passwords: Passwords
     server_key: str = field(repr=False)
+    sms_gateway: SmsGateway = field(default_factory=SimulatedCarrier)
 
 
 async def _server_key(engine: AsyncEngine) -> str:
@@ -54,4 +56,5 @@ async def open_context(
         clock=clock or Clock(),
         passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
         server_key=key,
+        sms_gateway=gateway_from_settings(settings),
     )

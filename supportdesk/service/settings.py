@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +24,23 @@ class ServiceSettings(BaseSettings):
     sms_code_s: int = 5 * 60
     sms_min_interval_s: int = 30
     sms_per_hour: int = 5
+    sms_compare_per_10min: int = 10
+    # Where texts go: the simulated carrier (embedded desk, demo) or a provider's HTTP API.
+    # See service/sms/http.py; credentials are read from the environment, never returned.
+    sms_gateway: Literal["simulated", "http"] = "simulated"
+    sms_sender: str = "Alvys"
+    sms_http_url: str | None = None
+    sms_http_status_url: str | None = None  # "{ref}" is replaced by the provider's id
+    sms_http_body: Literal["json", "form"] = "json"
+    sms_http_username: str | None = None
+    sms_http_password: SecretStr | None = None
+    sms_http_token: SecretStr | None = None
+    sms_http_to_field: str = "to"
+    sms_http_from_field: str = "from"
+    sms_http_text_field: str = "text"
+    sms_http_ref_field: str = "id"
+    sms_http_status_field: str = "status"
+    sms_http_timeout_s: float = 5.0
     diagnose_per_10min: int = 10
     approval_ttl_s: int = 24 * 3600
     argon2_time_cost: int = 2
