@@ -28,6 +28,7 @@ from supportdesk.api.models import (
 )
 from supportdesk.api.recovery import RecoveryCalls
 from supportdesk.api.risk import RiskCalls
+from supportdesk.api.sms import SmsCalls
 from supportdesk.api.totp import TotpCalls
 
 
@@ -124,5 +125,5 @@ class CoreCalls(ClientBase):
         return parse(EndUserMfaResult, response)
 
 
-class SupportDeskClient(RecoveryCalls, TotpCalls, RiskCalls, CoreCalls):
+class SupportDeskClient(SmsCalls, RecoveryCalls, TotpCalls, RiskCalls, CoreCalls):
     """Every call the desk can make."""

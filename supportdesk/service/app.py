@@ -20,6 +20,7 @@ from supportdesk.service.routers import (
     meta,
     recovery,
     risk,
+    sms,
     tickets,
     totp,
     users,
@@ -78,6 +79,7 @@ def build_app(
         totp,
         recovery,
         approvals,
+        sms,
     ):
         app.include_router(module.router)
     return app

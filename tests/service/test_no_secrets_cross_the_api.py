@@ -71,6 +71,11 @@ def sample_body(method: str, path: str, username: str, code: str) -> dict[str, A
             "reason": "walk",
             "verification": ["email_code"],
         },
+        # The SMS branch texts real (simulated) codes to the walked users' numbers.
+        ("post", "/v1/users/{user_id}/sms/compare"): {"number": "(505) 555-0162"},
+        ("post", "/v1/users/{user_id}/sms/resend"): {"reason": "walk"},
+        ("post", "/v1/users/{user_id}/sms/switch-to-authenticator"): {"reason": "walk"},
+        ("post", "/v1/enduser/signin/sms"): {"challenge_id": "none"},
     }
     if (method, path) not in bodies:
         raise AssertionError(f"add a sample request for {method.upper()} {path} to this walk")

@@ -23,6 +23,7 @@ FEATURES = [
     "totp_diagnose",
     "lost_device",
     "approvals",
+    "sms",
 ]
 
 
