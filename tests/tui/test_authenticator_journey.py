@@ -1,0 +1,161 @@
+"""T-1047, "App says my code is invalid", walked at the desk: from the queue, through the
+codes Ray reads off his slow phone, to the verdict and a resolved ticket; and the
+re-enrolment path for an app that holds an old secret."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.pilot import Pilot
+from textual.widgets import Digits, Input, Select, Static
+
+from supportdesk.embedded import client_for
+from supportdesk.service.context import ServiceContext
+from supportdesk.service.demo.seed import read_demo_phone
+from supportdesk.tui.app import SupportDeskApp
+from supportdesk.tui.screens.account import AccountScreen
+from supportdesk.tui.screens.authenticator import AuthenticatorScreen, ReenrolScreen
+from supportdesk.tui.screens.queue import QueueScreen
+from supportdesk.tui.screens.resolve import ResolveScreen
+from tests.tui.desk_harness import make_desk
+from tests.tui.test_desk_journey import sign_in, wait_for_screen
+
+
+def text_of(app: SupportDeskApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def open_branch(pilot: Pilot[int], ctx: ServiceContext, ticket_id: str) -> None:
+    """Queue → the ticket's account → `a` for the authenticator branch."""
+    await sign_in(pilot, ctx)
+    queue = pilot.app.screen
+    assert isinstance(queue, QueueScreen)
+    queue.open_ticket_id(ticket_id)
+    await wait_for_screen(pilot, AccountScreen)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.press("a")
+    await wait_for_screen(pilot, AuthenticatorScreen)
+
+
+async def type_and_check(pilot: Pilot[int], code: str, next_code: str, phone_time: str) -> None:
+    """Fill the three fields as typed, then Enter from the last one."""
+    screen = pilot.app.screen
+    screen.query_one("#code-now", Input).value = code
+    screen.query_one("#code-next", Input).value = next_code
+    screen.query_one("#phone-time", Input).value = phone_time
+    screen.query_one("#phone-time", Input).focus()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_t1047_from_the_queue_through_the_codes_to_resolved(ctx: ServiceContext) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(pilot, ctx, "T-1047")
+        assert "Google Authenticator" in str(app.screen.query_one(".auth-step", Static).render())
+        assert app.focused is not None and app.focused.id == "code-now"
+
+        # Ray reads the code, waits for it to change, reads the next one.
+        first = await read_demo_phone(ctx.engine, "u1005", ctx.clock.now())
+        await pilot.press(*first.code, "enter")
+        assert app.focused is not None and app.focused.id == "code-next"
+        ctx.clock.advance(timedelta(seconds=first.seconds_left))
+        second = await read_demo_phone(ctx.engine, "u1005", ctx.clock.now())
+        await pilot.press(*second.code, "enter")
+        assert app.focused is not None and app.focused.id == "phone-time"
+        await pilot.press("enter")  # no phone time: check now
+        await settle(pilot)
+
+        figure = app.screen.query_one("#drift-digits", Digits).value
+        assert figure.startswith("-2:")  # two and a bit minutes slow, drawn large
+        caption = text_of(app, "#drift-caption")
+        assert "min:s slow" in caption and "from 2 codes, one match" in caption
+        assert text_of(app, "#verdict-title") == "Set the date and time to automatic"
+        steps = text_of(app, "#verdict-steps")
+        assert "1. iPhone or iPad" in steps and "Android" in steps
+
+        await pilot.press("x")
+        await wait_for_screen(pilot, ResolveScreen)
+        assert app.screen.query_one("#outcome", Select).value == "clock_fixed"
+        app.screen.query_one("#note", Input).value = "Phone 2.5 min slow; set to automatic."
+        await pilot.press("enter")
+        await wait_for_screen(pilot, QueueScreen)
+        await settle(pilot)
+        assert "T-1047" not in app.screen.tickets  # type: ignore[attr-defined]
+
+
+async def test_what_cannot_be_read_is_said_before_and_by_the_service(
+    ctx: ServiceContext,
+) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(pilot, ctx, "T-1047")
+        await pilot.press(*"12345a", "enter", "enter", "enter")  # letters never reach the field
+        await settle(pilot)
+        assert text_of(app, "#auth-message") == "The code has 6 digits; you typed 5."
+        assert app.focused is not None and app.focused.id == "code-now"
+
+        await type_and_check(pilot, "", "", "teatime")
+        assert "Could not read a time in 'teatime'" in text_of(app, "#auth-message")
+        assert app.focused is not None and app.focused.id == "phone-time"
+
+
+async def test_an_old_secret_is_re_enrolled_behind_a_confirmation(ctx: ServiceContext) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(pilot, ctx, "T-1047")
+        # Codes from some other account, and a phone clock that is right (9:42 in Chicago).
+        await type_and_check(pilot, "000000", "999999", "9:42 AM")
+        assert text_of(app, "#verdict-title") == "The app holds an old secret: re-enrol"
+        assert "min:s in step" in text_of(app, "#drift-caption")
+
+        await pilot.press("n")
+        await wait_for_screen(pilot, ReenrolScreen)
+        consequence = text_of(app, "#reenrol-consequence")
+        assert "every code it shows will be refused" in consequence
+        assert "new QR code" in consequence and "no other method" in consequence
+        await pilot.press("enter", "down", "enter")  # open the list, take the first check
+        assert app.screen.query_one("#reenrol-check", Select).value == "factor_challenge"
+        await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "reenrol-reason"
+        app.focused.value = "stale secret: clock right, codes match nowhere"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for_screen(pilot, AuthenticatorScreen)
+        await settle(pilot)
+        assert "Re-enrolled:" in text_of(app, "#reenrol-state")
+
+        await pilot.press("x")
+        await wait_for_screen(pilot, ResolveScreen)
+        assert app.screen.query_one("#outcome", Select).value == "reenrolled"
+        app.screen.query_one("#note", Input).value = "Re-enrolled; new QR at next sign-in."
+        await pilot.press("enter")
+        await wait_for_screen(pilot, QueueScreen)
+
+    async with client_for(ctx) as client:
+        started = await client.enduser_sign_in("ray.castillo@lonestarreefer.example", "demo")
+    assert (started.status, started.enrol_required) == ("setup_required", "totp")
+
+
+async def test_an_admins_re_enrolment_is_refused_with_the_approval_route(
+    ctx: ServiceContext,
+) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(pilot, ctx, "T-1052")  # Denise Washington, an administrator
+        await type_and_check(pilot, "", "", "9:42 AM")
+        await pilot.press("n")
+        await wait_for_screen(pilot, ReenrolScreen)
+        assert "A team lead must approve" in text_of(app, "#reenrol-needs")
+        app.screen.query_one("#reenrol-check", Select).value = "account_owner_callback"
+        app.screen.query_one("#reenrol-reason", Input).value = "lost the Authy phone"
+        app.screen.query_one("#reenrol-reason", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReenrolScreen)
+        message = text_of(app, "#reenrol-message")
+        assert "administrator" in message and "/v1/approvals" in message
