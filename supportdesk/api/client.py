@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from supportdesk.api.audit import AuditCalls
 from supportdesk.api.base import ClientBase, parse, seg
 from supportdesk.api.models import (
     Agent,
@@ -125,5 +126,5 @@ class CoreCalls(ClientBase):
         return parse(EndUserMfaResult, response)
 
 
-class SupportDeskClient(SmsCalls, RecoveryCalls, TotpCalls, RiskCalls, CoreCalls):
+class SupportDeskClient(AuditCalls, SmsCalls, RecoveryCalls, TotpCalls, RiskCalls, CoreCalls):
     """Every call the desk can make."""

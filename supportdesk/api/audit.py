@@ -1,0 +1,309 @@
+"""The audit log for team leads: filters, export format, verify, counts and review queue.
+
+The export format lives here, beside the wire models, because it *is* a wire
+format: the service streams it, and the client writes the very same bytes
+when it saves entries fetched in chunks. An export of the whole log keeps
+every hashed field exactly as hashed, so it verifies offline with
+`supportdesk.rules.audit_chain.verify_chain`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any, Literal
+
+import httpx
+
+from supportdesk.api.base import ClientBase, _raise_for_status
+from supportdesk.api.errors import ServiceUnavailable
+from supportdesk.api.models import AuditEntry, AuditPage, Wire
+
+ExportFormat = Literal["csv", "jsonl"]
+BreakKind = Literal["edited", "missing", "reordered"]
+ReviewKind = Literal["reset_spike", "after_hours", "repeat_reset", "new_device_after_reset"]
+
+EXPORT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "actor_role",
+    "action",
+    "target_user",
+    "ticket_id",
+    "outcome",
+    "reason",
+    "verification",
+    "detail",
+    "request_id",
+    "prev_hash",
+    "hash",
+)
+"""Every stored field, seq first so a reader can see where it is in the log."""
+
+MEDIA_TYPES: dict[ExportFormat, str] = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
+
+FIRST_SEQ_HEADER = "X-Audit-First-Seq"
+HEAD_SEQ_HEADER = "X-Audit-Head-Seq"
+"""Where an export's entries lie in the log: the desk draws its progress bar from them."""
+
+
+def is_reset(action: str) -> bool:
+    """Any action with "reset" in its name counts as a reset (mfa.reset, password.reset …)."""
+    return "reset" in action
+
+
+# -- filters ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What a lead narrowed the log to; empty fields do not filter.
+
+    `action` is exact when it names one ("mfa.reset"), a glob with `*`
+    ("mfa.*"), and a substring when it has no dot ("reset" finds every reset).
+    """
+
+    agent: str | None = None
+    user: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+    ticket: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def params(self) -> dict[str, str]:
+        """Query parameters, times as ISO text with their zone."""
+        found: dict[str, str] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, datetime):
+                found[field.name] = value.isoformat()
+            elif value:
+                found[field.name] = str(value)
+        return found
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.params()
+
+
+# -- export format ------------------------------------------------------------------------
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def jsonl_lines(entries: Iterable[Mapping[str, Any]]) -> str:
+    """One JSON object per line, fields in column order, times as hashed (ISO)."""
+    return "".join(
+        json.dumps({name: _text(entry[name]) for name in EXPORT_COLUMNS}, ensure_ascii=False) + "\n"
+        for entry in entries
+    )
+
+
+def csv_lines(entries: Iterable[Mapping[str, Any]], *, header: bool = False) -> str:
+    """RFC 4180 rows (quoted where needed, so a note with a newline stays one record)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if header:
+        writer.writerow(EXPORT_COLUMNS)
+    for entry in entries:
+        writer.writerow(["" if entry[n] is None else _text(entry[n]) for n in EXPORT_COLUMNS])
+    return out.getvalue()
+
+
+def render(fmt: ExportFormat, entries: Iterable[Mapping[str, Any]], *, header: bool) -> str:
+    """A batch of entries in the export format (the CSV header only when asked)."""
+    if fmt == "csv":
+        return csv_lines(entries, header=header)
+    return jsonl_lines(entries)
+
+
+# -- wire models -----------------------------------------------------------------------------
+
+
+class ChainBreakOut(Wire):
+    """The first entry where the chain stops being trustworthy, and how."""
+
+    seq: int
+    kind: BreakKind
+    explanation: str
+
+
+class VerifyStep(Wire):
+    """One stretch of a verification: resume after (`last_seq`, `last_hash`) until done."""
+
+    checked: int
+    last_seq: int
+    last_hash: str
+    head_seq: int
+    done: bool
+    first_break: ChainBreakOut | None
+    summary: str
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None
+
+
+class AgentDayCount(Wire):
+    day: date
+    agent: str
+    total: int
+    resets: int
+
+
+class AuditCounts(Wire):
+    """Actions per agent per local day over a range (the lead's zone decides the days)."""
+
+    zone: str
+    days: list[date]
+    agents: list[str]
+    cells: list[AgentDayCount]
+
+
+class ReviewItem(Wire):
+    """Something that deserves a lead's second look, with the entries that show it."""
+
+    kind: ReviewKind
+    title: str
+    detail: str
+    agent: str | None
+    user: str | None
+    at: datetime
+    seqs: list[int]
+
+
+class ReviewQueue(Wire):
+    since: datetime
+    until: datetime
+    zone: str
+    items: list[ReviewItem]
+
+
+# -- calls ---------------------------------------------------------------------------------------
+
+
+class AuditCalls(ClientBase):
+    """Reading, exporting and verifying the audit log (team leads only)."""
+
+    async def audit_find(
+        self,
+        filters: AuditFilter,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        seqs: Iterable[int] | None = None,
+        limit: int = 100,
+    ) -> AuditPage:
+        """A page newest first: below `before`, above `after` (live polling), or by seq."""
+        return await self._get(
+            "/v1/audit",
+            AuditPage,
+            **filters.params(),
+            before=before,
+            after=after,
+            seqs=",".join(str(s) for s in seqs) if seqs is not None else None,
+            limit=limit,
+        )
+
+    async def audit_export(
+        self, filters: AuditFilter, *, chunk_rows: int = 5000
+    ) -> AsyncIterator[tuple[AuditEntry, float]]:
+        """Every matching entry oldest first, each with how far through the export it is.
+
+        Fetched as a series of streamed chunks, so memory stays flat whether the
+        service is across the network or in-process (whose transport buffers a
+        whole response).
+        """
+        after = 0
+        first_seq: int | None = None
+        head_seq = 0
+        while True:
+            params: dict[str, str | int] = {**filters.params(), "format": "jsonl"}
+            params.update(after=after, max_rows=chunk_rows)
+            got = 0
+            try:
+                async with self._http.stream(
+                    "GET", "/v1/audit/export", params=params, headers=self._headers()
+                ) as response:
+                    if response.status_code >= 400:
+                        await response.aread()
+                        _raise_for_status(response)
+                    if first_seq is None:
+                        first_seq = int(response.headers.get(FIRST_SEQ_HEADER, "1"))
+                        head_seq = int(response.headers.get(HEAD_SEQ_HEADER, "0"))
+                    span = max(1, head_seq - first_seq + 1)
+                    async for line in response.aiter_lines():
+                        if not line.strip():
+                            continue
+                        entry = _export_entry(line)
+                        got += 1
+                        after = entry.seq
+                        yield entry, min(1.0, max(0.0, (entry.seq - first_seq + 1) / span))
+            except httpx.TransportError as exc:
+                raise ServiceUnavailable(
+                    f"the export from {self.label} was cut off: try again"
+                ) from exc
+            if got < chunk_rows:
+                return
+
+    async def audit_verify_step(
+        self, after_seq: int = 0, after_hash: str | None = None, *, max_entries: int = 50_000
+    ) -> VerifyStep:
+        return await self._get(
+            "/v1/audit/verify",
+            VerifyStep,
+            after_seq=after_seq,
+            after_hash=after_hash,
+            max_entries=max_entries,
+        )
+
+    async def audit_verify(self, *, max_entries: int = 50_000) -> AsyncIterator[VerifyStep]:
+        """Walk the whole chain a stretch at a time; the last step yielded is the verdict."""
+        step = await self.audit_verify_step(max_entries=max_entries)
+        yield step
+        while not step.done:
+            step = await self.audit_verify_step(
+                step.last_seq, step.last_hash, max_entries=max_entries
+            )
+            yield step
+
+    async def audit_counts(self, filters: AuditFilter, zone: str) -> AuditCounts:
+        return await self._get("/v1/audit/counts", AuditCounts, **filters.params(), zone=zone)
+
+    async def audit_review(
+        self, *, since: datetime | None = None, until: datetime | None = None, zone: str = "UTC"
+    ) -> ReviewQueue:
+        return await self._get(
+            "/v1/audit/review",
+            ReviewQueue,
+            since=since.isoformat() if since else None,
+            until=until.isoformat() if until else None,
+            zone=zone,
+        )
+
+    def _headers(self) -> dict[str, str]:
+        """What `ClientBase._send` would send; streamed calls cannot go through it."""
+        headers = {"X-Request-ID": uuid.uuid4().hex}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+
+def _export_entry(line: str) -> AuditEntry:
+    try:
+        return AuditEntry.model_validate_json(line)
+    except ValueError as exc:
+        raise ServiceUnavailable(
+            "the auth service sent an export line this desk cannot read"
+        ) from exc
