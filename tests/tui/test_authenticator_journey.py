@@ -26,8 +26,12 @@ def text_of(app: SupportDeskApp, selector: str) -> str:
 
 
 async def open_branch(pilot: Pilot[int], ctx: ServiceContext, ticket_id: str) -> None:
-    """Queue → the ticket's account → `a` for the authenticator branch."""
+    """Sign in, then queue → the ticket's account → `a` for the authenticator branch."""
     await sign_in(pilot, ctx)
+    await open_ticket_branch(pilot, ticket_id)
+
+
+async def open_ticket_branch(pilot: Pilot[int], ticket_id: str) -> None:
     queue = pilot.app.screen
     assert isinstance(queue, QueueScreen)
     queue.open_ticket_id(ticket_id)
@@ -141,7 +145,7 @@ async def test_an_old_secret_is_re_enrolled_behind_a_confirmation(ctx: ServiceCo
     assert (started.status, started.enrol_required) == ("setup_required", "totp")
 
 
-async def test_an_admins_re_enrolment_is_refused_with_the_approval_route(
+async def test_refusals_an_agent_meets_on_this_branch(
     ctx: ServiceContext,
 ) -> None:
     app = make_desk(ctx)
@@ -159,3 +163,10 @@ async def test_an_admins_re_enrolment_is_refused_with_the_approval_route(
         assert isinstance(app.screen, ReenrolScreen)
         message = text_of(app, "#reenrol-message")
         assert "administrator" in message and "/v1/approvals" in message
+
+        # Back to the queue, and on to a user who gets codes by SMS only.
+        await pilot.press("escape", "escape", "escape")
+        await wait_for_screen(pilot, QueueScreen)
+        await open_ticket_branch(pilot, "T-1042")
+        assert text_of(app, "#auth-message") == "Tyler Brooks has no authenticator app set up."
+        assert app.screen.query_one("#code-now", Input).disabled

@@ -9,7 +9,7 @@ re-enrols it, behind a confirmation that says what the user will meet.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.markup import escape
 from textual import on, work
@@ -200,6 +200,7 @@ class AuthenticatorScreen(BranchScreen):
         self.factor = totp_factor(profile)
         self.diagnosis: TotpDiagnosis | None = None
         self.reenrolment: TotpReenrolment | None = None
+        self.phase: Literal["ask", "result"] = "ask"
 
     # -- layout -------------------------------------------------------------------------
 
@@ -247,11 +248,10 @@ class AuthenticatorScreen(BranchScreen):
 
     def _hint(self) -> str:
         zone = escape(self.profile.timezone)
-        hint = (
+        return (
             f"Phone time is read in {zone}. Enter moves on; Enter on the last field checks."
             " Every check is audited; code checks are limited per user."
         )
-        return hint
 
     def on_mount(self) -> None:
         blocked = self._blocked()
@@ -288,7 +288,12 @@ class AuthenticatorScreen(BranchScreen):
 
     @property
     def showing_result(self) -> bool:
-        return self.query_one("#auth-switcher", ContentSwitcher).current == "auth-result"
+        return self.phase == "result"
+
+    def _show_phase(self, phase: Literal["ask", "result"]) -> None:
+        self.phase = phase
+        self.query_one("#auth-switcher", ContentSwitcher).current = f"auth-{phase}"
+        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only what makes sense now: typing keys in the form, verdict keys on the card."""
@@ -314,10 +319,9 @@ class AuthenticatorScreen(BranchScreen):
     def action_ask_again(self) -> None:
         for field_id in CODE_FIELDS:
             self.query_one(f"#{field_id}", Input).value = ""
-        self.query_one("#auth-switcher", ContentSwitcher).current = "auth-ask"
+        self._show_phase("ask")
         wants_time = self.diagnosis is not None and self.diagnosis.kind == "need_more_information"
         self.query_one("#phone-time" if wants_time else "#code-now", Input).focus()
-        self.refresh_bindings()
 
     def action_reenrol(self) -> None:
         if self.ticket is None or self.factor is None or self.ticket.status != "open":
@@ -413,10 +417,10 @@ class AuthenticatorScreen(BranchScreen):
         notes.update("\n".join(f"Note: {escape(n)}" for n in result.notes))
         notes.display = bool(result.notes)
         self.query_one("#reenrol-state", Static).display = self.reenrolment is not None
-        self.query_one("#auth-switcher", ContentSwitcher).current = "auth-result"
-        self.query_one("#auth-result", VerticalScroll).scroll_home(animate=False)
-        self.query_one("#auth-result", VerticalScroll).focus()
-        self.refresh_bindings()
+        self._show_phase("result")
+        card = self.query_one("#auth-result", VerticalScroll)
+        card.scroll_home(animate=False)
+        card.focus()
 
     def _reenrolled(self, done: TotpReenrolment | None) -> None:
         if done is None:
@@ -430,9 +434,8 @@ class AuthenticatorScreen(BranchScreen):
             f" refused. {escape(done.next_sign_in)} Press x to resolve the ticket."
         )
         state.display = True
-        self.query_one("#auth-switcher", ContentSwitcher).current = "auth-result"
+        self._show_phase("result")
         self.query_one("#auth-result", VerticalScroll).scroll_end(animate=False)
-        self.refresh_bindings()
         self.notify(
             f"{done.retired_label} retired: new QR code at next sign-in.", title="Re-enrolled"
         )
