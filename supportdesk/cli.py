@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportdesk import __version__
+from supportdesk.commands import audit as audit_command
 from supportdesk.commands import phone as phone_command
 from supportdesk.config import ConfigError, DeskSettings, load_settings
 
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     phone.set_defaults(func=run_demo_phone)
 
     phone_command.register(sub)
+    audit_command.register(sub)
     return parser
 
 

@@ -1,0 +1,211 @@
+"""`supportdesk audit export|verify`: on the embedded store and against `--api` as a lead."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from supportdesk.api.client import SupportDeskClient
+from supportdesk.cli import main
+from supportdesk.commands import audit as audit_command
+from supportdesk.embedded import DB_NAME, client_for
+from supportdesk.rules.audit_chain import verify_chain
+from supportdesk.service.audit import Actor, append_audit
+from supportdesk.service.clock import Clock
+from supportdesk.service.context import open_context
+from supportdesk.service.db.engine import make_engine, sqlite_url
+from supportdesk.service.db.schema import audit_log
+from tests.support import FROZEN_NOW, agent_code, fast_settings
+
+RESETS = [
+    # (when, agent, user)
+    (datetime(2026, 11, 19, 23, 0, tzinfo=UTC), "demo-agent2", "u1001"),  # before the range
+    (datetime(2026, 11, 20, 9, 0, tzinfo=UTC), "demo-agent2", "u1002"),
+    (datetime(2026, 11, 24, 14, 0, tzinfo=UTC), "demo-agent", "u1003"),
+    (datetime(2026, 11, 26, 17, 30, tzinfo=UTC), "demo-agent2", "u1004"),
+    (datetime(2026, 11, 27, 8, 0, tzinfo=UTC), "demo-agent2", "u1005"),  # after the range
+]
+
+
+@pytest.fixture
+def store(demo_template: Path, tmp_path: Path) -> Path:
+    """The embedded store the command finds in the data folder, with a few resets in it."""
+    target = tmp_path / "data" / DB_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(demo_template, target)
+
+    async def seed() -> None:
+        engine = make_engine(sqlite_url(target))
+        for at, agent, user in RESETS:
+            async with engine.begin() as conn:
+                await append_audit(
+                    conn,
+                    at=at,
+                    actor=Actor(agent, "agent"),
+                    action="mfa.reset",
+                    outcome="success",
+                    target_user=user,
+                    reason="lost phone, verified by video call",
+                )
+        await engine.dispose()
+
+    asyncio.run(seed())
+    return target
+
+
+def export_range(*extra: str) -> list[str]:
+    return [
+        "audit",
+        "export",
+        "--since",
+        "2026-11-20",
+        "--until",
+        "2026-11-26",
+        "--zone",
+        "UTC",
+        "--agent",
+        "demo-agent2",
+        *extra,
+    ]
+
+
+def test_export_writes_one_agents_entries_in_the_range_to_a_file(
+    store: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "resets.csv"
+    assert main([*export_range("--out", str(out))]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["actor"], r["target_user"]) for r in rows] == [
+        ("demo-agent2", "u1002"),
+        ("demo-agent2", "u1004"),
+    ]
+    assert not (tmp_path / "resets.csv.part").exists()
+
+
+def test_a_whole_log_export_to_stdout_verifies_offline(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "export", "--format", "jsonl"]) == 0
+    entries = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    report = verify_chain(entries)
+    assert report.intact and report.checked == len(entries) == 1 + len(RESETS)
+
+
+def test_verify_exits_0_on_an_intact_chain(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "verify", "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == f"intact, {1 + len(RESETS)} entries"
+
+
+def test_verify_exits_1_and_prints_the_first_bad_entry(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def tamper() -> None:
+        engine = make_engine(sqlite_url(store))
+        async with engine.begin() as conn:
+            await conn.execute(update(audit_log).where(audit_log.c.seq == 3).values(actor="nobody"))
+        await engine.dispose()
+
+    asyncio.run(tamper())
+    assert main(["audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("broken at entry 3 (edited): its contents no longer match its hash")
+    assert "nobody" in out and "u1002" in out
+
+
+def test_an_unreadable_range_is_refused_before_anything_is_written(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "never.csv"
+    assert main(["audit", "export", "--since", "the other day", "--out", str(out)]) == 2
+    assert "cannot read 'the other day'" in capsys.readouterr().err
+    assert not out.exists()
+
+
+# -- against a service, as a team lead ---------------------------------------------------------
+
+
+@pytest.fixture
+def remote(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--api` reaches the service in-process, on the same store, with the clock frozen."""
+
+    async def connect(url: str, timeout_s: float) -> SupportDeskClient:
+        ctx = await open_context(fast_settings(sqlite_url(store)), clock=Clock(FROZEN_NOW))
+        client = client_for(ctx)
+        close = client.aclose
+
+        async def aclose() -> None:
+            await close()
+            await ctx.engine.dispose()
+
+        monkeypatch.setattr(client, "aclose", aclose)
+        return client
+
+    monkeypatch.setattr(audit_command, "connect_remote", connect)
+    monkeypatch.setenv("SUPPORTDESK_PASSWORD", "demo")
+
+
+def code_for(store: Path, username: str) -> str:
+    async def read() -> str:
+        engine = make_engine(sqlite_url(store))
+        try:
+            return await agent_code(engine, username, FROZEN_NOW)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_a_lead_exports_over_the_api_the_same_bytes_as_the_store_gives(
+    remote: None, store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    direct = tmp_path / "direct.jsonl"
+    over_api = tmp_path / "api.jsonl"
+    assert main([*export_range("--format", "jsonl", "--out", str(direct))]) == 0
+    monkeypatch.setenv("SUPPORTDESK_CODE", code_for(store, "demo-lead"))
+    argv = export_range("--format", "jsonl", "--out", str(over_api), "--user", "demo-lead")
+    assert main(["--api", "http://audit.test", *argv]) == 0
+    assert over_api.read_bytes() == direct.read_bytes()
+    assert len(over_api.read_text().splitlines()) == 2
+
+
+def test_verify_over_the_api(
+    remote: None, store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUPPORTDESK_CODE", code_for(store, "demo-lead"))
+    argv = ["--api", "http://audit.test", "audit", "verify", "--user", "demo-lead"]
+    assert main(argv) == 0
+    # the lead's own sign-in is in the log by now
+    assert capsys.readouterr().out.strip() == f"intact, {2 + len(RESETS)} entries"
+
+
+def test_an_agent_is_refused_over_the_api(
+    remote: None,
+    store: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SUPPORTDESK_CODE", code_for(store, "demo-agent"))
+    out = tmp_path / "refused.csv"
+    argv = export_range("--out", str(out), "--user", "demo-agent")
+    assert main(["--api", "http://audit.test", *argv]) == 2
+    assert "team lead" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "refused.csv.part").exists()
+
+
+def test_without_credentials_and_no_terminal_it_says_what_to_set(
+    remote: None, store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SUPPORTDESK_PASSWORD")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    argv = ["--api", "http://audit.test", "audit", "verify", "--user", "demo-lead"]
+    assert main(argv) == 2
+    assert "SUPPORTDESK_PASSWORD" in capsys.readouterr().err
