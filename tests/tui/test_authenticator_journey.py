@@ -163,6 +163,8 @@ async def test_refusals_an_agent_meets_on_this_branch(
         assert isinstance(app.screen, ReenrolScreen)
         message = text_of(app, "#reenrol-message")
         assert "administrator" in message and "/v1/approvals" in message
+        assert "escalate the ticket to a team lead" in message
+        assert not app.screen.query_one("#reenrol").display  # nothing left to retry here
 
         # Back to the queue, and on to a user who gets codes by SMS only.
         await pilot.press("escape", "escape", "escape")

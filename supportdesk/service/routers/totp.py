@@ -64,8 +64,11 @@ WINDOW_STEPS = 240
 
 DIAGNOSE_WINDOW = timedelta(minutes=10)
 
-APPROVAL_ROUTE = "POST /v1/approvals (action reenrol_totp)"
-"""Where a sensitive re-enrolment goes instead: a lead approves it there (four-eyes)."""
+APPROVAL_ROUTE = (
+    "Four-eyes changes go through the leads' approvals (/v1/approvals), which do not carry"
+    " out a re-enrolment yet: escalate the ticket to a team lead."
+)
+"""Where a sensitive re-enrolment goes instead, said plainly until approvals can carry it out."""
 
 FACTOR_WORDS = {"totp": "an authenticator app", "sms": "SMS", "security_key": "a security key"}
 
@@ -140,7 +143,7 @@ def _policy_refusal(decision: Decision) -> ServiceError:
     """The policy's answer as an API error, with its own sentences as the message."""
     message = " ".join(decision.reasons)
     if decision.outcome is Outcome.NEEDS_APPROVAL:
-        return NeedsApproval(f"{message} Request a lead's approval: {APPROVAL_ROUTE}.")
+        return NeedsApproval(f"{message} {APPROVAL_ROUTE}")
     fields = {
         RefusalCode.TICKET_REQUIRED: "ticket_id",
         RefusalCode.REASON_REQUIRED: "reason",

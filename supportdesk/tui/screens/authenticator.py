@@ -47,13 +47,14 @@ VERDICT_OUTCOMES = {
 """The ticket outcome each verdict suggests; the agent can still pick another."""
 
 CHECK_LABELS = {
-    Check.FACTOR_CHALLENGE: "A code sent to another working method was read back (strong)",
-    Check.EMAIL_CODE: "A code e-mailed to the address on file was read back (strong)",
-    Check.ACCOUNT_OWNER_CALLBACK: "The account owner confirmed on a call-back (strong)",
-    Check.EMAIL_ORIGIN: "The request came from the e-mail address on file (weak)",
-    Check.LAST_SIGNIN_LOCATION: "The user named the city of their last sign-in (weak)",
-    Check.TICKET_HISTORY: "The user confirmed details of an earlier ticket (weak)",
+    Check.FACTOR_CHALLENGE: "Code sent to another working method read back (strong)",
+    Check.EMAIL_CODE: "Code e-mailed to the address on file read back (strong)",
+    Check.ACCOUNT_OWNER_CALLBACK: "Account owner confirmed on a call-back (strong)",
+    Check.EMAIL_ORIGIN: "Request came from the e-mail address on file (weak)",
+    Check.LAST_SIGNIN_LOCATION: "User named the city of their last sign-in (weak)",
+    Check.TICKET_HISTORY: "User confirmed details of an earlier ticket (weak)",
 }
+"""Short enough for one line of the dialog's list at 80 columns."""
 METHOD_WORDS = {"totp": "an authenticator app", "sms": "SMS", "security_key": "a security key"}
 
 
@@ -167,10 +168,15 @@ class ReenrolScreen(DeskModal["TotpReenrolment | None"]):
                 verification=[check],
                 factor_id=self.factor.id,
             )
-        except (InvalidInput, Forbidden, Conflict) as exc:
-            # Refusals the agent must read here: the policy's own words, approval route included.
+        except InvalidInput as exc:
             self._say(exc.message)
             self.query_one("#reenrol", Button).disabled = False
+            return
+        except (Forbidden, Conflict) as exc:
+            # Not something a retry fixes: the policy's own words take the form's place.
+            for widget_id in ("#reenrol-check", "#reenrol-reason", "#reenrol"):
+                self.query_one(widget_id).display = False
+            self._say(exc.message + " Press Esc to go back.")
             return
         except ApiError as exc:
             self.dismiss(None)
