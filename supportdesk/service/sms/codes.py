@@ -215,7 +215,11 @@ async def _queue(ctx: ServiceContext, order: SendOrder, now: datetime) -> _Queue
             await append_audit(conn, **audit, outcome="refused", detail={**about, "why": why})
             refused = SmsRefused(why, field="factor_id")
         elif limited := await take(conn, send_bucket(order.user_id), now, send_limits(settings)):
-            wait, limit = limited
+            # take() rounds its wait up by a second; the exact wait makes the desk's countdown
+            # end when the provider's limit does.
+            limit = limited[1]
+            wait = await wait_s(conn, send_bucket(order.user_id), now, send_limits(settings))
+            wait = wait or limited[0]
             await append_audit(
                 conn,
                 **audit,
