@@ -28,7 +28,7 @@ async def test_the_overview_analyses_the_number_on_file_without_showing_it(
     assert factor.number.line_type == "fixed_line_or_mobile"
     assert factor.number.masked == "+1 •••-•••-0162"
     assert overview.next_send_in_s == 0
-    assert overview.limits[:2] == ["one code every 30 s", "at most 5 codes per user an hour"]
+    assert overview.limits == ["one code every 30 s", "5 per user an hour", "each code lives 5 min"]
     assert not overview.has_authenticator
     assert "5055550162" not in overview.model_dump_json()
 

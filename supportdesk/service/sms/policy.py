@@ -101,6 +101,6 @@ def limit_words(settings: ServiceSettings) -> list[str]:
     """The limits as the desk lists them."""
     return [
         f"one code every {settings.sms_min_interval_s} s",
-        f"at most {settings.sms_per_hour} codes per user an hour",
-        f"a code expires after {settings.sms_code_s // 60} min; a new one voids the last",
+        f"{settings.sms_per_hour} per user an hour",
+        f"each code lives {settings.sms_code_s // 60} min",
     ]

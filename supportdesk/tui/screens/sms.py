@@ -177,6 +177,7 @@ class SmsScreen(BranchScreen):
             yield Static("", id="step-resend", classes="sms-step")
             yield Static("", id="step-switch", classes="sms-step")
             yield Static("", id="sms-message")
+            yield Static("", id="sms-limits")
             yield Static("Delivery log (newest first)", classes="sms-title")
             yield DeliveryLog(id="sms-log")
         yield Footer()
@@ -220,6 +221,9 @@ class SmsScreen(BranchScreen):
         self.switched = overview.enrol_required == "totp"
         if overview.next_send_in_s:
             self.wait_until(overview.next_send_in_s)
+        self.query_one("#sms-limits", Static).update(
+            "Limits: " + " · ".join(escape(limit) for limit in overview.limits)
+        )
         more = max(0, len(overview.factors) - 1)
         self.query_one("#sms-card", Static).update(number_card(self.factor, more))
         self.show_log(deliveries)
