@@ -209,3 +209,28 @@ async def test_the_end_user_can_ask_for_a_code_on_the_sign_in_page(
     ]
     with pytest.raises(Unauthorised, match="expired"):
         await client.enduser_send_sms(started.challenge_id)  # the challenge is spent
+
+
+async def test_resend_log_and_sign_in_on_each_store(
+    any_client: SupportDeskClient, any_ctx: ServiceContext
+) -> None:
+    """The whole fix on SQLite and PostgreSQL: limits, rotation, the log advancing."""
+    await sign_in_as(any_client, any_ctx, "demo-agent")
+    await any_client.resend_sms_code(TYLER, ticket_id="T-1042")
+    old_code = last_code(any_ctx, TYLER_PHONE)
+    with pytest.raises(RateLimited) as refused:
+        await any_client.resend_sms_code(TYLER, ticket_id="T-1042")
+    assert refused.value.retry_after_s == 30
+    any_ctx.clock.advance(timedelta(seconds=30))
+    await any_client.resend_sms_code(TYLER, ticket_id="T-1042")
+    new_code = last_code(any_ctx, TYLER_PHONE)
+    any_ctx.clock.advance(timedelta(seconds=80))
+    assert [d.status for d in await any_client.sms_deliveries(TYLER)] == [
+        "delivered",
+        "delivered",
+    ]
+    with pytest.raises(Unauthorised):
+        await tyler_signs_in_with(any_client, old_code)
+    assert await tyler_signs_in_with(any_client, new_code) == "signed_in"
+    outcomes = [r["outcome"] for r in await audit_rows(any_ctx, TYLER)]
+    assert outcomes == ["queued", "rate_limited", "queued"]
