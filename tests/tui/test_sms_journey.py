@@ -233,6 +233,13 @@ async def test_the_landline_is_named_and_cannot_be_texted_and_escape_goes_back(
         await settle(pilot)
         assert log_rows(screen)[0][-1] == "none sent yet"
 
+        # Nothing was fixed here yet: resolving leaves the outcome to the agent.
+        await pilot.press("x")
+        await wait_for_screen(pilot, ResolveScreen)
+        assert not isinstance(app.screen.query_one("#outcome", Select).value, str)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, SmsScreen)
+
         # Escape in the number field leaves the field first, then the screen.
         await pilot.press("n", "0")
         assert isinstance(screen.focused, Input)

@@ -17,7 +17,7 @@ at the gateway (the simulated carrier works its state out from the elapsed time)
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import ceil
 from typing import TYPE_CHECKING, Any
@@ -161,7 +161,7 @@ def _new_id(result: CursorResult[Any]) -> int:
 class _Queued:
     """What step 1 leaves for the others: the code to text and where its records are."""
 
-    code: str
+    code: str = field(repr=False)
     code_id: int
     delivery_id: int
     e164: str

@@ -136,7 +136,7 @@ class SmsScreen(BranchScreen):
     """The number card, the checklist with its controls, and the delivery log."""
 
     TITLE_TEXT = "SMS code not received"
-    DEFAULT_OUTCOME = "sms_resent"
+    DEFAULT_OUTCOME = None
     COMMANDS = {SmsCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         *BranchScreen.BINDINGS,
@@ -347,8 +347,13 @@ class SmsScreen(BranchScreen):
         """Resolve with the outcome this branch reached, preselected."""
         super().action_resolve(outcome or self.suggested_outcome())
 
-    def suggested_outcome(self) -> str:
-        return "switched_to_authenticator" if self.switched else "sms_resent"
+    def suggested_outcome(self) -> str | None:
+        """What this branch reached; None leaves the choice to the agent."""
+        if self.switched:
+            return "switched_to_authenticator"
+        if self.deliveries and self.deliveries[0].status == "delivered":
+            return "sms_resent"
+        return None
 
     # -- actions --------------------------------------------------------------------------
 
