@@ -493,7 +493,7 @@ async def approval_views(
                 reason=row["reason"],
                 verification=json.loads(row["verification"]),
                 factor_label=factor_words(factor) if factor is not None else None,
-                sensitive_because=list(sensitivity(target, now)),
+                sensitive_because=list(params.get("sensitive_because") or sensitivity(target, now)),
                 status=approval_status(row, now),  # type: ignore[arg-type]
                 created_at=row["created_at"],
                 expires_at=row["expires_at"],

@@ -12,6 +12,13 @@ if TYPE_CHECKING:
     from supportdesk.tui.app import SupportDeskApp
 
 
+def _open_approvals(app: SupportDeskApp) -> None:
+    """Built only when chosen: listing commands must not build screens."""
+    from supportdesk.tui.screens.approvals import ApprovalsScreen
+
+    app.push_screen(ApprovalsScreen())
+
+
 class DeskCommands(Provider):
     """Queue and account actions, plus "Open ticket …" for every ticket in the queue."""
 
@@ -27,6 +34,13 @@ class DeskCommands(Provider):
                 ("Lock the desk", app.action_lock, "Lock now; unlock with password and code")
             )
             found.append(("Sign out", app.action_sign_out, "End this agent's session"))
+            found.append(
+                (
+                    "Approvals inbox",
+                    partial(_open_approvals, app),
+                    "Leads decide four-eyes requests; agents follow their own",
+                )
+            )
         if isinstance(screen, QueueScreen):
             found.append(("Refresh the queue", screen.action_refresh, "Reload open tickets"))
             found.append(("Find a user", screen.action_find_user, "Search by name, e-mail, phone"))

@@ -36,6 +36,7 @@ from supportdesk.rules.policy import (
     RefusalCode,
     approval_expires_at,
     decide,
+    sensitivity,
 )
 from supportdesk.service.audit import append_audit
 from supportdesk.service.db.schema import approvals, factors
@@ -474,7 +475,10 @@ async def _act(
             )
             return refusal
         if decision.outcome is Outcome.NEEDS_APPROVAL:
-            params: dict[str, object] = {"requested_by_role": agent.role}
+            params: dict[str, object] = {
+                "requested_by_role": agent.role,
+                "sensitive_because": list(sensitivity(facts.target, now)),
+            }
             if factor_id is not None:
                 params["factor_id"] = factor_id
             params["verification_ids"] = verification.verification_ids

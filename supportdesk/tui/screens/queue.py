@@ -29,6 +29,7 @@ class QueueScreen(DeskScreen):
         Binding("enter", "open_ticket", "Open", show=True),
         Binding("r", "refresh", "Refresh"),
         Binding("f", "find_user", "Find user"),
+        Binding("p", "approvals", "Approvals"),
     ]
 
     def __init__(self) -> None:
@@ -121,3 +122,9 @@ class QueueScreen(DeskScreen):
 
     def action_find_user(self) -> None:
         self.app.push_screen(FindUserScreen())
+
+    def action_approvals(self) -> None:
+        """Leads decide requests there; agents follow their own."""
+        from supportdesk.tui.screens.approvals import ApprovalsScreen
+
+        self.app.push_screen(ApprovalsScreen())

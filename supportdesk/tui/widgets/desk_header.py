@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
+
+from supportdesk.api.errors import ApiError
 
 if TYPE_CHECKING:
     from supportdesk.tui.app import SupportDeskApp
@@ -16,6 +19,8 @@ CONNECTION_WORDS = {
     "connected": "● connected",
     "unreachable": "✕ unreachable",
 }
+APPROVALS_POLL_S = 20.0
+"""How often a lead's header re-counts approvals: requests arrive from other desks."""
 
 
 class DeskHeader(Horizontal):
@@ -24,6 +29,9 @@ class DeskHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static("supportdesk", id="header-title")
         yield Static("", id="header-agent")
+        approvals = Static("", id="header-approvals")
+        approvals.display = False  # leads only, and only when something waits
+        yield approvals
         yield Static("", id="header-backend")
         yield Static("", id="header-connection")
 
@@ -32,9 +40,34 @@ class DeskHeader(Horizontal):
         self.watch(app, "agent_label", self._show_agent)
         self.watch(app, "backend_label", self._show_backend)
         self.watch(app, "connection", self._show_connection)
+        self.set_interval(APPROVALS_POLL_S, self._poll_approvals)
 
     def _show_agent(self, label: str) -> None:
         self.query_one("#header-agent", Static).update(label or "not signed in")
+        self.refresh_approvals()
+
+    def _poll_approvals(self) -> None:
+        if self.screen.is_current:
+            self.refresh_approvals()
+
+    @work(exclusive=True, group="header-approvals", exit_on_error=False)
+    async def refresh_approvals(self) -> None:
+        """Leads see how many requests wait for them; a failed poll keeps the last count."""
+        app: SupportDeskApp = self.app  # type: ignore[assignment]
+        widget = self.query_one("#header-approvals", Static)
+        session = app.session
+        if session is None or session.agent.role != "lead":
+            widget.display = False
+            return
+        if app.client is None or app.connection != "connected":
+            return
+        try:
+            summary = await app.client.approval_summary()
+        except ApiError:
+            return
+        waiting = summary.awaiting_you
+        widget.display = waiting > 0
+        widget.update(f"⚑ {waiting} approval{'s' if waiting != 1 else ''}")
 
     def _show_backend(self, label: str) -> None:
         self.query_one("#header-backend", Static).update(label)

@@ -1,0 +1,108 @@
+"""The identity checklist behind a reset or an access code.
+
+Challenges come first because they are the strongest check: the service sent
+a code to something the user still holds (or their mailbox) and checked the
+read-back itself, so they appear here only as verified results, never as a
+box to tick. The other checks are ones the agent performs and attests to.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from supportdesk.rules.policy import CHECKS, Check
+
+if TYPE_CHECKING:
+    from datetime import tzinfo
+
+    from supportdesk.api.recovery import ChallengeAnswered
+
+ATTESTED_LABELS: dict[Check, str] = {
+    Check.ACCOUNT_OWNER_CALLBACK: "Company account owner confirmed on a call-back (strong)",
+    Check.EMAIL_ORIGIN: "The request came from the e-mail on file (weak)",
+    Check.LAST_SIGNIN_LOCATION: "User named the city of their last sign-in (weak)",
+    Check.TICKET_HISTORY: "User confirmed details of an earlier ticket (weak)",
+}
+"""Checks the agent performs and ticks; the order puts the strong one first."""
+
+CHECK_WORDS: dict[str, str] = {
+    Check.FACTOR_CHALLENGE.value: "factor challenge",
+    Check.EMAIL_CODE.value: "e-mail code",
+    Check.EMAIL_ORIGIN.value: "e-mail origin",
+    Check.ACCOUNT_OWNER_CALLBACK.value: "owner call-back",
+    Check.LAST_SIGNIN_LOCATION.value: "last sign-in location",
+    Check.TICKET_HISTORY.value: "ticket history",
+}
+"""Short names for checks, as the desk lists them in one line."""
+
+CHALLENGE_PROMPT = (
+    "[b]c[/b]  Challenge first (strongest): send a code to a factor the user still holds, "
+    "or to the e-mail on file, and have them read it back."
+)
+
+
+def check_words(checks: list[str]) -> str:
+    return ", ".join(CHECK_WORDS.get(c, c) for c in checks) or "none"
+
+
+class VerificationChecklist(Vertical):
+    """Verified challenges plus the agent's attested checks; says when either changes."""
+
+    class Changed(Message):
+        """The set of checks changed: the screen re-reads what each action needs."""
+
+    def __init__(self, *, zone: tzinfo | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.zone = zone
+        self.verified: list[ChallengeAnswered] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(CHALLENGE_PROMPT, id="challenge-results")
+        yield SelectionList[str](
+            *(Selection(label, check.value) for check, label in ATTESTED_LABELS.items()),
+            id="attested",
+        )
+        yield Static("", id="check-help")
+
+    def add_verified(self, answered: ChallengeAnswered) -> None:
+        """Record a challenge the service checked; it counts from now on."""
+        self.verified = [v for v in self.verified if v.id != answered.id] + [answered]
+        lines = [
+            f"[b]✓[/b] {escape(CHECK_WORDS.get(v.check, v.check))} read back "
+            f"({escape(v.destination)}), verified by the service at "
+            f"{v.verified_at.astimezone(self.zone):%H:%M}"
+            for v in self.verified
+        ]
+        lines.append("[b]c[/b]  Challenge again (another factor or the e-mail on file)")
+        self.query_one("#challenge-results", Static).update("\n".join(lines))
+        self.post_message(self.Changed())
+
+    def attested(self) -> list[str]:
+        return sorted(self.query_one("#attested", SelectionList).selected)
+
+    def verification_ids(self) -> list[str]:
+        return [v.id for v in self.verified]
+
+    def checks(self) -> set[Check]:
+        """Every check that would count: verified challenges and ticked boxes."""
+        return {Check(v.check) for v in self.verified} | {Check(c) for c in self.attested()}
+
+    def check_names(self) -> list[str]:
+        return sorted(c.value for c in self.checks())
+
+    @on(SelectionList.SelectedChanged, "#attested")
+    def _ticked(self) -> None:
+        self.post_message(self.Changed())
+
+    @on(SelectionList.SelectionHighlighted, "#attested")
+    def _explain(self, event: SelectionList.SelectionHighlighted[str]) -> None:
+        check = Check(event.selection.value)
+        self.query_one("#check-help", Static).update(escape(CHECKS[check].description))
