@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.service.db.schema import rate_hits
@@ -28,6 +28,12 @@ async def take(
 
     Runs in the caller's transaction, so a refused or rolled-back action costs no hit.
     """
+    if conn.dialect.name == "postgresql":
+        # Two workers must not both count the same hits and both go through: queue per bucket
+        # for the rest of the transaction (SQLite's IMMEDIATE transactions already queue).
+        await conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:bucket))"), {"bucket": bucket}
+        )
     longest = max((limit.window for limit in limits), default=timedelta(0))
     await conn.execute(
         delete(rate_hits).where(rate_hits.c.bucket == bucket).where(rate_hits.c.at < now - longest)

@@ -168,7 +168,7 @@ class SmsScreen(BranchScreen):
             with Horizontal(id="stated-row"):
                 yield Static("Number they state (n)", id="stated-label")
                 yield Input(
-                    placeholder="as said, e.g. (505) 555-0162 or +1 505…",
+                    placeholder="as the user says it, with or without the country code",
                     id="stated",
                     max_length=64,
                     compact=True,
