@@ -86,13 +86,13 @@ message_outbox = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
-    Column("channel", String(8), nullable=False),  # sms | email
+    Column("channel", String(8), nullable=False),  # email (texts go through the SMS gateway)
     Column("recipient", String(256), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
-"""The reference service's stand-in for a mail and SMS gateway: what the user receives."""
+"""The reference service's stand-in for a mail gateway: the user's mailbox, as it were."""
 Index("ix_message_outbox_user", message_outbox.c.user_id, message_outbox.c.created_at)
 
 CHALLENGE_TTL = timedelta(minutes=10)

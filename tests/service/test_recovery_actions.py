@@ -4,6 +4,7 @@ to the user's next sign-in, and how the service refuses (and records) what the p
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,8 +14,9 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import Conflict, Forbidden, InvalidInput, Unauthorised
 from supportdesk.rules.policy import SERVICE_ACCOUNT_GUIDANCE
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import user_sessions
+from supportdesk.service.db.schema import factors, user_sessions
 from supportdesk.service.security import normalise_access_code
+from supportdesk.service.sms import SimulatedCarrier
 from tests.service.test_recovery_support import (
     audit_rows,
     email_verification,
@@ -175,6 +177,34 @@ async def test_a_totp_challenge_reads_the_users_app_and_spends_the_code(
     started = await enduser_sign_in(agent, ctx, "u1009")
     with pytest.raises(Unauthorised):
         await agent.enduser_verify(started.challenge_id, "totp", code)
+
+
+async def test_an_sms_challenge_goes_out_through_the_sms_gateway(
+    agent: SupportDeskClient, ctx: ServiceContext
+) -> None:
+    """T-1053: Sophie has a mobile on file besides the app; the code goes by text."""
+    sent = await agent.send_challenge("u1009", ticket_id="T-1053", channel="sms")
+    assert sent.destination == "SMS 'Mobile' (+1 •••-•••-0111)"
+    async with ctx.engine.connect() as conn:
+        number = (
+            await conn.execute(select(factors.c.phone_e164).where(factors.c.id == "u1009-f2"))
+        ).scalar_one()
+    assert isinstance(ctx.sms_gateway, SimulatedCarrier)
+    [text] = ctx.sms_gateway.texts_to(number)
+    code = re.search(r"\b(\d{6})\b", text.text)
+    assert code is not None and "Read it to the support agent" in text.text
+    answered = await agent.answer_challenge(sent.id, code.group(1))
+    assert answered.check == "factor_challenge"
+
+
+async def test_an_sms_challenge_the_provider_refuses_is_dead_and_recorded(
+    agent: SupportDeskClient, ctx: ServiceContext
+) -> None:
+    """T-1043: a Brazilian mobile; Brazil is not on the article's SMS list."""
+    with pytest.raises(Conflict, match="could not be sent"):
+        await agent.send_challenge("u1027", ticket_id="T-1043", channel="sms")
+    outcomes = [r["outcome"] for r in await audit_rows(ctx, action="recovery.challenge")]
+    assert outcomes == ["sent", "failed"]
 
 
 async def test_wrong_answers_are_counted_and_the_fifth_kills_the_challenge(

@@ -66,6 +66,7 @@ from supportdesk.service.recovery_actions import (
     ticket_problem,
 )
 from supportdesk.service.security import code_digest, codes_equal, match_totp, new_numeric_code
+from supportdesk.service.sms import OutgoingSms, SmsGatewayError
 
 router = APIRouter(prefix="/v1/recovery", tags=["lost phone or key"])
 
@@ -74,6 +75,15 @@ CHALLENGE_LIMITS = (
     Limit(6, timedelta(hours=1), "six codes an hour"),
 )
 """Codes sent to one user's phone or mailbox: enough for a conversation, not for a flood."""
+
+
+def challenge_text(code: str) -> str:
+    """What the user receives, by text or e-mail: whom to read the code to, and to nobody else."""
+    return (
+        f"Alvys Support: your verification code is {code}. Read it to the support agent you "
+        "are talking to. Nobody else will ever ask for it."
+    )
+
 
 INSTRUCTIONS = {
     "totp": "Ask the user to open the authenticator app and read you the current 6-digit code.",
@@ -93,6 +103,7 @@ async def send_challenge(
     now = ctx.clock.now()
     refusal: ServiceError | None = None
     sent: ChallengeSent | None = None
+    text = phone = ""  # the message and, for SMS, the number it goes to
     async with ctx.engine.begin() as conn:
         facts = await load_target(conn, user_id)
         factor = None
@@ -148,23 +159,19 @@ async def send_challenge(
             if body.channel != "totp":
                 code = new_numeric_code()
                 code_hash = code_digest(ctx.server_key, code)
-                recipient = (
-                    str(facts.user["email"])
-                    if body.channel == "email"
-                    else str(factor["phone_e164"] if factor else "")
-                )
+                text = challenge_text(code)
+            if body.channel == "email":
                 await deliver(
                     conn,
                     user_id=user_id,
-                    channel=body.channel,
-                    recipient=recipient,
+                    channel="email",
+                    recipient=str(facts.user["email"]),
                     subject="Your Alvys support verification code",
-                    body=(
-                        f"Alvys Support: your verification code is {code}. Read it to the "
-                        "support agent you are talking to. Nobody else will ever ask for it."
-                    ),
+                    body=text,
                     now=now,
                 )
+            elif body.channel == "sms" and factor is not None:
+                phone = str(factor["phone_e164"])
             await conn.execute(
                 recovery_challenges.insert().values(
                     id=challenge_id,
@@ -206,6 +213,32 @@ async def send_challenge(
     if refusal is not None:
         raise refusal
     assert sent is not None
+    if body.channel == "sms":
+        # Like the SMS branch's resend: the provider is called after the commit, never
+        # inside a transaction; a refusal there kills the challenge, on the record.
+        try:
+            await ctx.sms_gateway.send(OutgoingSms(phone, text, f"challenge-{sent.id}"), now)
+        except SmsGatewayError as exc:
+            async with ctx.engine.begin() as conn:
+                await conn.execute(
+                    recovery_challenges.update()
+                    .where(recovery_challenges.c.id == sent.id)
+                    .values(dead_at=now)
+                )
+                await append_audit(
+                    conn,
+                    at=now,
+                    actor=agent.actor,
+                    action="recovery.challenge",
+                    outcome="failed",
+                    target_user=user_id,
+                    ticket_id=body.ticket_id.strip(),
+                    detail={"challenge_id": sent.id, "channel": "sms", "why": exc.reason},
+                    request_id=rid,
+                )
+            raise Conflict(
+                f"The text could not be sent ({exc.reason}): challenge another way."
+            ) from exc
     return sent
 
 
