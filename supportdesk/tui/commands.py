@@ -19,6 +19,13 @@ def _open_approvals(app: SupportDeskApp) -> None:
     app.push_screen(ApprovalsScreen())
 
 
+def _open_audit_log(app: SupportDeskApp) -> None:
+    """Built only when chosen, like the other screens opened from here."""
+    from supportdesk.tui.screens.audit_log import open_audit_log
+
+    open_audit_log(app)
+
+
 class DeskCommands(Provider):
     """Queue and account actions, plus "Open ticket …" for every ticket in the queue."""
 
@@ -39,6 +46,14 @@ class DeskCommands(Provider):
                     "Approvals inbox",
                     partial(_open_approvals, app),
                     "Leads decide four-eyes requests; agents follow their own",
+                )
+            )
+        if app.session is not None and app.session.agent.role == "lead":
+            found.append(
+                (
+                    "Audit log",
+                    partial(_open_audit_log, app),
+                    "Review, filter, export and verify what agents changed",
                 )
             )
         if isinstance(screen, QueueScreen):

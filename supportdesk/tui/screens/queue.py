@@ -30,6 +30,7 @@ class QueueScreen(DeskScreen):
         Binding("r", "refresh", "Refresh"),
         Binding("f", "find_user", "Find user"),
         Binding("p", "approvals", "Approvals"),
+        Binding("A", "audit_log", "Audit log"),
     ]
 
     def __init__(self) -> None:
@@ -128,3 +129,9 @@ class QueueScreen(DeskScreen):
         from supportdesk.tui.screens.approvals import ApprovalsScreen
 
         self.app.push_screen(ApprovalsScreen())
+
+    def action_audit_log(self) -> None:
+        """Team leads only: an agent gets a notice here (and a 403 from the service anyway)."""
+        from supportdesk.tui.screens.audit_log import open_audit_log
+
+        open_audit_log(self.desk)

@@ -1,0 +1,328 @@
+"""The audit log for team leads: filter it, read an entry whole, watch new ones arrive.
+
+The desk holds one page (a few hundred entries at most), never the log: pages
+come from the service newest first by keyset, and a periodic poll asks only
+for entries above the newest one shown. Chart, review queue, export and
+verify open as dialogs over the current filter.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, tzinfo
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from supportdesk.api.audit import AuditFilter
+from supportdesk.api.errors import ApiError, ServiceUnavailable, Unauthorised
+from supportdesk.rules.time_range import TimeRangeError, parse_time_range
+from supportdesk.tui.formatting import when
+from supportdesk.tui.screens.base import DeskScreen
+from supportdesk.tui.widgets.audit_common import OUTCOME_STYLES, entry_detail, lead_zone
+from supportdesk.tui.widgets.desk_header import DeskHeader
+
+if TYPE_CHECKING:
+    from supportdesk.api.audit import ReviewItem
+    from supportdesk.api.models import AuditEntry, AuditPage
+    from supportdesk.tui.app import SupportDeskApp
+
+PAGE = 50
+MAX_ROWS = 200
+"""New entries push the oldest rows off: the desk never holds more than this."""
+LIVE_POLL_S = 5.0
+
+FILTERS = (
+    ("agent", "Agent", "username"),
+    ("user", "User", "user id"),
+    ("action", "Action", "reset, mfa.*"),
+    ("outcome", "Outcome", "success, refused"),
+    ("ticket", "Ticket", "ticket id"),
+    ("when", "When", "e.g. yesterday"),
+)
+
+
+class AuditLogScreen(DeskScreen):
+    """Lead-only (the service refuses anyone else); opened with A from the queue."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("slash", "filter", "Filter"),
+        Binding("right_square_bracket", "older", "Older"),
+        Binding("left_square_bracket", "newer", "Newer", show=False),
+        Binding("c", "chart", "Chart"),
+        Binding("w", "review", "Review"),
+        Binding("e", "export", "Export"),
+        Binding("v", "verify", "Verify"),
+        Binding("r", "refresh", "Refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filters = AuditFilter()
+        self.range_text = "all time"
+        self.linked: tuple[str, list[int]] | None = None
+        self.cursors: list[int | None] = [None]
+        self.next_cursor: int | None = None
+        self.entries: list[AuditEntry] = []
+        self.newest_seq = 0
+        self.fresh = 0
+        self.zone_name = "UTC"
+        self.zone: tzinfo = UTC
+
+    def compose(self) -> ComposeResult:
+        yield DeskHeader()
+        for row in (FILTERS[:3], FILTERS[3:]):
+            with Horizontal(classes="audit-filters"):
+                for key, label, hint in row:
+                    yield Label(label, classes="audit-label")
+                    yield Input(placeholder=hint, id=f"audit-{key}", compact=True)
+        yield Static("", id="audit-status")
+        table: DataTable[str | Text] = DataTable(
+            id="audit-table", cursor_type="row", zebra_stripes=True
+        )
+        table.add_column("#", width=6, key="seq")
+        table.add_column("When", width=12, key="when")
+        table.add_column("Agent", width=12, key="agent")
+        table.add_column("Action", width=15, key="action")
+        table.add_column("User", width=8, key="user")
+        table.add_column("Outcome", width=9, key="outcome")
+        yield table
+        yield Static("", id="audit-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.zone_name, self.zone = lead_zone(self.desk)
+        self.set_interval(LIVE_POLL_S, self._live_tick)
+        self.query_one("#audit-table", DataTable).focus()
+        self.apply_filters()
+
+    # -- filters ----------------------------------------------------------------------------
+
+    def apply_filters(self) -> bool:
+        """Read the filter fields and load the first page; a bad range is said, not sent."""
+        values = {key: self.query_one(f"#audit-{key}", Input).value.strip() for key, *_ in FILTERS}
+        try:
+            found = parse_time_range(values["when"], self.desk.now(), self.zone)
+        except TimeRangeError as exc:
+            self._status(f"[red]{exc}[/red]")
+            return False
+        self.filters = AuditFilter(
+            agent=values["agent"] or None,
+            user=values["user"] or None,
+            action=values["action"] or None,
+            outcome=values["outcome"] or None,
+            ticket=values["ticket"] or None,
+            since=found.since.astimezone(UTC) if found.since else None,
+            until=found.until.astimezone(UTC) if found.until else None,
+        )
+        self.range_text = found.describe()
+        self.linked = None
+        self._first_page()
+        return True
+
+    @on(Input.Submitted, ".audit-filters Input")
+    def _filter_submitted(self) -> None:
+        if self.apply_filters():
+            self.query_one("#audit-table", DataTable).focus()
+
+    def _first_page(self) -> None:
+        self.cursors = [None]
+        self.newest_seq = 0
+        self.fresh = 0
+        self.load()
+
+    # -- pages ------------------------------------------------------------------------------
+
+    @property
+    def live(self) -> bool:
+        """New entries are fetched only onto the first page of a filter (not linked ones)."""
+        return self.linked is None and len(self.cursors) == 1
+
+    @work(exclusive=True, group="audit-page", exit_on_error=False)
+    async def load(self) -> None:
+        try:
+            client = await self.desk.ready_client()
+            if self.linked is not None:
+                page = await client.audit_find(AuditFilter(), seqs=self.linked[1], limit=PAGE)
+            else:
+                page = await client.audit_find(self.filters, before=self.cursors[-1], limit=PAGE)
+        except ApiError as exc:
+            self.desk.report(exc)
+            return
+        self.show_page(page)
+
+    def show_page(self, page: AuditPage) -> None:
+        self.entries = list(page.entries)
+        self.next_cursor = page.next_cursor
+        if self.live:
+            self.newest_seq = max([self.newest_seq, *(e.seq for e in self.entries)])
+        self._redraw(keep=None)
+
+    def _live_tick(self) -> None:
+        if self.live and self.app.screen is self and self.desk.session is not None:
+            self.run_worker(
+                self.poll_new_entries(), group="audit-live", exclusive=True, exit_on_error=False
+            )
+
+    async def poll_new_entries(self) -> int:
+        """Put entries newer than the newest shown at the top; returns how many arrived."""
+        if not self.live:
+            return 0
+        try:
+            client = await self.desk.ready_client()
+            page = await client.audit_find(self.filters, after=self.newest_seq, limit=PAGE)
+        except Unauthorised as exc:
+            self.desk.report(exc)
+            return 0
+        except (ServiceUnavailable, ApiError):
+            return 0  # the header shows the connection; the next tick tries again
+        if not page.entries or not self.live:
+            return 0
+        if page.next_cursor is not None:  # more arrived than a page: start over from them
+            self.entries = list(page.entries)
+            self.next_cursor = page.next_cursor
+        else:
+            self.entries = [*page.entries, *self.entries]
+            if len(self.entries) > MAX_ROWS:
+                self.entries = self.entries[:MAX_ROWS]
+                self.next_cursor = self.entries[-1].seq
+        self.newest_seq = page.entries[0].seq
+        self.fresh += len(page.entries)
+        self._redraw(keep=self._selected_seq())
+        return len(page.entries)
+
+    def _redraw(self, keep: int | None) -> None:
+        table = self.query_one("#audit-table", DataTable)
+        table.clear()
+        for entry in self.entries:
+            style = OUTCOME_STYLES.get(entry.outcome, "yellow")
+            action = Text(entry.action, style="bold red" if "reset" in entry.action else "")
+            table.add_row(
+                str(entry.seq),
+                when(entry.at, self.zone),
+                entry.actor,
+                action,
+                entry.target_user or "—",
+                Text(entry.outcome, style=style),
+                key=str(entry.seq),
+            )
+        if keep is not None and str(keep) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(keep)))
+        self._show_detail()
+        self._status_line()
+
+    def _status_line(self) -> None:
+        if self.linked is not None:
+            title, seqs = self.linked
+            self._status(f"[b]{title}[/b] · {len(seqs)} linked · Esc returns to the log")
+            return
+        count = len(self.entries)
+        parts = [self.range_text]
+        if self.zone_name == "UTC" and not self.desk.settings.display_timezone:
+            parts[0] += " (UTC)"
+        if count == 0:
+            parts.append("no entries match")
+        else:
+            page = len(self.cursors)
+            parts.append(f"{count} shown" + (f", page {page}" if page > 1 else ""))
+            if self.next_cursor is not None:
+                parts.append("] older")
+        if self.live:
+            parts.append(f"live, {self.fresh} new" if self.fresh else "live")
+        self._status(" · ".join(parts))
+
+    def _status(self, markup: str) -> None:
+        self.query_one("#audit-status", Static).update(markup)
+
+    def _selected_seq(self) -> int | None:
+        table = self.query_one("#audit-table", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key else None
+
+    def selected_entry(self) -> AuditEntry | None:
+        seq = self._selected_seq()
+        return next((e for e in self.entries if e.seq == seq), None)
+
+    @on(DataTable.RowHighlighted, "#audit-table")
+    def _show_detail(self) -> None:
+        entry = self.selected_entry()
+        detail = self.query_one("#audit-detail", Static)
+        detail.update(entry_detail(entry, self.zone) if entry else "")
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one("#audit-agent", Input).focus()
+
+    def action_older(self) -> None:
+        if self.linked is None and self.next_cursor is not None:
+            self.cursors.append(self.next_cursor)
+            self.load()
+
+    def action_newer(self) -> None:
+        if len(self.cursors) > 1:
+            self.cursors.pop()
+            self.load()
+
+    def action_refresh(self) -> None:
+        self._first_page()
+
+    def action_back(self) -> None:
+        if isinstance(self.focused, Input):
+            self.query_one("#audit-table", DataTable).focus()
+        elif self.linked is not None:
+            self.linked = None
+            self._first_page()
+        else:
+            self.dismiss()
+
+    def show_linked(self, title: str, seqs: list[int]) -> None:
+        """Show just these entries (a review item's, or where the chain broke)."""
+        if seqs:
+            self.linked = (title, seqs)
+            self.load()
+
+    def action_chart(self) -> None:
+        from supportdesk.tui.widgets.audit_chart import AuditChartScreen
+
+        self.app.push_screen(AuditChartScreen(self.filters, self.range_text, self.zone_name))
+
+    def action_review(self) -> None:
+        from supportdesk.tui.widgets.audit_review import AuditReviewScreen
+
+        def chosen(item: ReviewItem | None) -> None:
+            if item is not None:
+                self.show_linked(item.title, item.seqs)
+
+        screen = AuditReviewScreen(self.filters.since, self.filters.until, self.zone_name)
+        self.app.push_screen(screen, chosen)
+
+    def action_export(self) -> None:
+        from supportdesk.tui.widgets.audit_export import AuditExportScreen
+
+        self.app.push_screen(AuditExportScreen(self.filters, self.range_text))
+
+    def action_verify(self) -> None:
+        from supportdesk.tui.widgets.audit_verify import AuditVerifyScreen
+
+        def chosen(seq: int | None) -> None:
+            if seq is not None:
+                self.show_linked(f"Where the chain breaks: entry {seq}", [seq])
+
+        self.app.push_screen(AuditVerifyScreen(), chosen)
+
+
+def open_audit_log(desk: SupportDeskApp) -> None:
+    """Open the log for a team lead; anyone else is told plainly it is not for them."""
+    session = desk.session
+    if session is None or session.agent.role != "lead":
+        desk.notify("The audit log is for team leads only.", title="Audit log", severity="warning")
+        return
+    desk.push_screen(AuditLogScreen())

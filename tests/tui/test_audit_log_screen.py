@@ -1,0 +1,294 @@
+"""The audit screen as a lead uses it: filter, read, export, verify, review, watch it live."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
+
+from supportdesk.api.audit import AgentDayCount, AuditCounts
+from supportdesk.service.audit import Actor, append_audit
+from supportdesk.service.context import ServiceContext
+from supportdesk.service.db.schema import audit_log
+from supportdesk.tui.screens.audit_log import AuditLogScreen
+from supportdesk.tui.screens.queue import QueueScreen
+from supportdesk.tui.widgets.audit_chart import AuditChartScreen, chart_text
+from supportdesk.tui.widgets.audit_export import AuditExportScreen
+from supportdesk.tui.widgets.audit_review import AuditReviewScreen
+from supportdesk.tui.widgets.audit_verify import AuditVerifyScreen
+from tests.tui.desk_harness import make_desk
+from tests.tui.test_desk_journey import sign_in, wait_for_screen
+
+
+async def add(
+    ctx: ServiceContext,
+    ago: timedelta,
+    agent: str,
+    action: str = "mfa.reset",
+    user: str = "u1001",
+) -> int:
+    async with ctx.engine.begin() as conn:
+        return await append_audit(
+            conn,
+            at=ctx.clock.now() - ago,
+            actor=Actor(agent, "agent"),
+            action=action,
+            outcome="success",
+            target_user=user,
+            reason="lost phone, verified by video call",
+            verification=["video call"],
+        )
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    for _ in range(5):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_audit(pilot: Pilot[int], ctx: ServiceContext) -> AuditLogScreen:
+    await sign_in(pilot, ctx, "demo-lead")
+    await pilot.press("A")
+    await wait_for_screen(pilot, AuditLogScreen)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, AuditLogScreen)
+    return screen
+
+
+def shown(screen: AuditLogScreen) -> list[int]:
+    table = screen.query_one("#audit-table", DataTable)
+    return [int(str(table.get_row_at(i)[0])) for i in range(table.row_count)]
+
+
+def text(screen: Any, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def type_filters(pilot: Pilot[int], screen: AuditLogScreen, **values: str) -> None:
+    for key, value in values.items():
+        screen.query_one(f"#audit-{key}", Input).value = value
+    screen.query_one("#audit-when", Input).focus()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_a_lead_filters_to_yesterdays_resets_by_one_agent_and_exports_them(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    wanted = [
+        await add(ctx, timedelta(days=1, hours=5), "demo-agent2", user="u1001"),
+        await add(ctx, timedelta(days=1, hours=1), "demo-agent2", user="u1002"),
+    ]
+    await add(ctx, timedelta(days=1, hours=2), "demo-agent", user="u1003")  # someone else
+    await add(ctx, timedelta(days=1), "demo-agent2", action="sms.resend")  # not a reset
+    await add(ctx, timedelta(hours=1), "demo-agent2", user="u1004")  # today
+    await add(ctx, timedelta(days=3), "demo-agent2", user="u1005")  # earlier this week
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_audit(pilot, ctx)
+        await type_filters(pilot, screen, agent="demo-agent2", action="reset", when="yesterday")
+        assert shown(screen) == list(reversed(wanted))
+        assert "Thu 2026-11-26 → Fri 2026-11-27" in text(screen, "#audit-status")
+        assert "u1002" in text(screen, "#audit-detail")  # the newest is highlighted
+
+        await pilot.press("e")
+        await wait_for_screen(pilot, AuditExportScreen)
+        target = tmp_path / "yesterday-resets.csv"
+        app.screen.query_one("#export-path", Input).value = str(target)
+        app.screen.query_one("#export-path", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Exported 2 entries" in text(app.screen, "#export-message")
+        rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+        assert [(r["seq"], r["actor"], r["target_user"]) for r in rows] == [
+            (str(wanted[0]), "demo-agent2", "u1001"),
+            (str(wanted[1]), "demo-agent2", "u1002"),
+        ]
+        assert not (tmp_path / "yesterday-resets.csv.part").exists()
+        await pilot.press("escape")
+        await wait_for_screen(pilot, AuditLogScreen)
+
+
+async def test_an_agent_cannot_open_the_audit_log(ctx: ServiceContext) -> None:
+    app = make_desk(ctx)
+    notices: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        notify = app.notify
+
+        def record(message: str, **kwargs: Any) -> None:
+            notices.append(message)
+            notify(message, **kwargs)
+
+        app.notify = record  # type: ignore[method-assign]
+        await sign_in(pilot, ctx, "demo-agent")
+        await pilot.press("A")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert notices == ["The audit log is for team leads only."]
+        # Even pushed directly, the service refuses an agent and the screen shows nothing.
+        await app.push_screen(AuditLogScreen())
+        await settle(pilot)
+        assert "only a team lead may do this" in notices[-1]
+        assert shown(app.screen) == []  # type: ignore[arg-type]
+
+
+async def test_new_entries_appear_at_the_top_while_the_lead_watches(ctx: ServiceContext) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_audit(pilot, ctx)
+        before = shown(screen)
+        fresh = await add(ctx, timedelta(0), "demo-agent", user="u1007")
+        assert await screen.poll_new_entries() == 1
+        await pilot.pause()
+        assert shown(screen) == [fresh, *before]
+        assert "live, 1 new" in text(screen, "#audit-status")
+        assert await screen.poll_new_entries() == 0
+
+
+async def test_a_filtered_view_only_takes_new_entries_that_match(ctx: ServiceContext) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_audit(pilot, ctx)
+        await type_filters(pilot, screen, agent="demo-agent2")
+        await add(ctx, timedelta(0), "demo-agent")
+        assert await screen.poll_new_entries() == 0
+        mine = await add(ctx, timedelta(0), "demo-agent2")
+        assert await screen.poll_new_entries() == 1
+        await pilot.pause()
+        assert shown(screen) == [mine]
+
+
+async def test_older_and_newer_pages(ctx: ServiceContext) -> None:
+    for n in range(60):
+        await add(ctx, timedelta(minutes=60 - n), "demo-agent", action="ticket.note")
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_audit(pilot, ctx)
+        await type_filters(pilot, screen, action="ticket.note")
+        first = shown(screen)
+        assert len(first) == 50 and "] older" in text(screen, "#audit-status")
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert len(shown(screen)) == 10 and max(shown(screen)) < min(first)
+        assert not screen.live  # an older page does not take live entries
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert shown(screen) == first
+
+
+async def test_a_range_the_desk_cannot_read_is_said_on_screen(ctx: ServiceContext) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_audit(pilot, ctx)
+        before = shown(screen)
+        await type_filters(pilot, screen, when="the other day")
+        assert "cannot read 'the other day'" in text(screen, "#audit-status")
+        assert shown(screen) == before
+
+
+async def test_verify_shows_where_the_chain_breaks_and_jumps_to_it(ctx: ServiceContext) -> None:
+    seq = await add(ctx, timedelta(hours=3), "demo-agent2")
+    await add(ctx, timedelta(hours=2), "demo-agent2")
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_audit(pilot, ctx)
+        await pilot.press("v")
+        await wait_for_screen(pilot, AuditVerifyScreen)
+        await settle(pilot)
+        assert "intact" in text(app.screen, "#verify-message")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, AuditLogScreen)
+        async with ctx.engine.begin() as conn:
+            await conn.execute(
+                update(audit_log).where(audit_log.c.seq == seq).values(target_user="u0000")
+            )
+        await pilot.press("v")
+        await wait_for_screen(pilot, AuditVerifyScreen)
+        await settle(pilot)
+        assert f"broken at entry {seq} (edited)" in text(app.screen, "#verify-message")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, AuditLogScreen)
+        await settle(pilot)
+        assert shown(screen) == [seq]
+        assert "u0000" in text(screen, "#audit-detail")
+        await pilot.press("escape")  # back to the whole log
+        await settle(pilot)
+        assert len(shown(screen)) > 1
+
+
+async def test_a_review_item_opens_its_entries(ctx: ServiceContext) -> None:
+    first = await add(ctx, timedelta(days=2), "demo-agent", user="u1009")
+    second = await add(ctx, timedelta(hours=4), "demo-agent2", user="u1009")
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_audit(pilot, ctx)
+        await pilot.press("w")
+        await wait_for_screen(pilot, AuditReviewScreen)
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, AuditReviewScreen)
+        titles = [item.title for item in review.items]
+        assert "u1009: reset 2 times within 1 day" in titles
+        review.query_one("#review-items").highlighted = titles.index(  # type: ignore[attr-defined]
+            "u1009: reset 2 times within 1 day"
+        )
+        await pilot.press("enter")
+        await wait_for_screen(pilot, AuditLogScreen)
+        await settle(pilot)
+        assert shown(screen) == [second, first]
+        assert "u1009: reset 2 times" in text(screen, "#audit-status")
+
+
+async def test_the_chart_counts_each_agents_actions_and_resets(ctx: ServiceContext) -> None:
+    for _ in range(3):
+        await add(ctx, timedelta(days=1), "demo-agent2")
+    await add(ctx, timedelta(days=1), "demo-agent2", action="sms.resend")
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_audit(pilot, ctx)
+        await pilot.press("c")
+        await wait_for_screen(pilot, AuditChartScreen)
+        await settle(pilot)
+        chart = app.screen
+        assert isinstance(chart, AuditChartScreen) and chart.counts is not None
+        cells = {(c.agent, c.day.isoformat()): (c.total, c.resets) for c in chart.counts.cells}
+        assert cells[("demo-agent2", "2026-11-26")] == (4, 3)
+        drawn = str(chart.query_one("#audit-chart", Static).render())
+        assert "demo-agent2" in drawn and "resets" in drawn
+
+
+def test_reset_bars_are_red_and_scaled_to_the_busiest_reset_day() -> None:
+    from datetime import date
+
+    days = [date(2026, 11, 25), date(2026, 11, 26)]
+    counts = AuditCounts(
+        zone="UTC",
+        days=days,
+        agents=["dana"],
+        cells=[
+            AgentDayCount(day=days[0], agent="dana", total=200, resets=0),
+            AgentDayCount(day=days[1], agent="dana", total=100, resets=2),
+        ],
+    )
+    drawn = chart_text(counts, width=60)
+    lines = drawn.plain.splitlines()
+    totals_line = next(line for line in lines if line.startswith("dana"))
+    resets_line = next(line for line in lines if line.strip().startswith("resets"))
+    assert "█" in totals_line and "▄" in totals_line  # 100 is half of the busiest day
+    assert resets_line.split()[1:] == ["·", "█", "2"]  # two resets fill their own scale
+    red = [span for span in drawn.spans if "red" in str(span.style)]
+    assert any(drawn.plain[s.start : s.end] == "  █" for s in red)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The live poll timer stays out of the way: tests call poll_new_entries themselves."""
+    monkeypatch.setattr("supportdesk.tui.screens.audit_log.LIVE_POLL_S", 3600.0)
