@@ -44,7 +44,7 @@ def client_for(ctx: ServiceContext, timeout_s: float = 10.0) -> SupportDeskClien
         "http://embedded.supportdesk",
         transport=transport,
         timeout=httpx.Timeout(timeout_s),
-        label="embedded demo (SQLite)",
+        label="demo · SQLite",
     )
 
 
