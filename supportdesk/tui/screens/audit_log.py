@@ -85,7 +85,7 @@ class AuditLogScreen(DeskScreen):
         table: DataTable[str | Text] = DataTable(
             id="audit-table", cursor_type="row", zebra_stripes=True
         )
-        table.add_column("#", width=6, key="seq")
+        table.add_column("#", width=7, key="seq")
         table.add_column("When", width=12, key="when")
         table.add_column("Agent", width=12, key="agent")
         table.add_column("Action", width=15, key="action")
