@@ -16,17 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    ForeignKey,
-    Index,
-    Integer,
-    RowMapping,
-    String,
-    Table,
-    Text,
-    select,
-)
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.api.recovery import Approval, RecoveryAction, RecoveryResult
@@ -45,11 +35,11 @@ from supportdesk.rules.policy import (
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.db.schema import (
-    UTCDateTime,
     access_codes,
     approvals,
     factors,
-    metadata,
+    message_outbox,
+    recovery_challenges,
     tickets,
     user_sessions,
     users,
@@ -57,43 +47,6 @@ from supportdesk.service.db.schema import (
 from supportdesk.service.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from supportdesk.service.security import code_digest, new_access_code, normalise_access_code
 from supportdesk.service.views import active_factor_rows
-
-# -- store: challenges and the simulated outbox -------------------------------------------
-# Kept beside the code that owns them; they share the schema's metadata, so
-# `create_schema` makes them with every other table.
-
-recovery_challenges = Table(
-    "recovery_challenges",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
-    Column("agent", String(64), nullable=False),
-    Column("ticket_id", String(16), nullable=False),
-    Column("channel", String(8), nullable=False),  # totp | sms | email
-    Column("factor_id", String(24), nullable=True),
-    Column("destination", String(160), nullable=False),  # as the desk may show it
-    Column("code_hash", String(64), nullable=True),  # keyed hash; none for totp
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
-    Column("verified_at", UTCDateTime, nullable=True),
-    Column("dead_at", UTCDateTime, nullable=True),
-)
-Index("ix_recovery_challenges_user", recovery_challenges.c.user_id, recovery_challenges.c.agent)
-
-message_outbox = Table(
-    "message_outbox",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
-    Column("channel", String(8), nullable=False),  # email (texts go through the SMS gateway)
-    Column("recipient", String(256), nullable=False),
-    Column("subject", String(200), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-"""The reference service's stand-in for a mail gateway: the user's mailbox, as it were."""
-Index("ix_message_outbox_user", message_outbox.c.user_id, message_outbox.c.created_at)
 
 CHALLENGE_TTL = timedelta(minutes=10)
 """How long the user has to read a challenge code back."""

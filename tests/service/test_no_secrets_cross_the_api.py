@@ -12,8 +12,15 @@ from sqlalchemy import select
 
 from supportdesk.service.app import build_app
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import access_codes, agents, factors, meta, sms_codes, users
-from supportdesk.service.recovery_actions import recovery_challenges
+from supportdesk.service.db.schema import (
+    access_codes,
+    agents,
+    factors,
+    meta,
+    recovery_challenges,
+    sms_codes,
+    users,
+)
 from tests.support import agent_code
 
 PATH_VALUES = {

@@ -225,6 +225,44 @@ access_codes = Table(
     Column("used_at", UTCDateTime, nullable=True),
 )
 
+recovery_challenges = Table(
+    "recovery_challenges",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
+    Column("agent", String(64), nullable=False),
+    Column("ticket_id", String(16), nullable=False),
+    Column("channel", String(8), nullable=False),  # totp | sms | email
+    Column("factor_id", String(24), nullable=True),
+    Column("destination", String(160), nullable=False),  # as the desk may show it
+    Column("code_hash", String(64), nullable=True),  # keyed hash; none for totp
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("verified_at", UTCDateTime, nullable=True),
+    Column("dead_at", UTCDateTime, nullable=True),
+)
+"""Identity challenges an agent sent while a user recovers a lost phone or key."""
+Index("ix_recovery_challenges_user", recovery_challenges.c.user_id, recovery_challenges.c.agent)
+
+message_outbox = Table(
+    "message_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
+    Column("channel", String(8), nullable=False),  # email | sms
+    Column("recipient", String(256), nullable=False),  # the e-mail address, or E.164
+    Column("subject", String(200), nullable=False),  # empty for a text
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+"""What the simulated gateways delivered: the demo user's own phone and mailbox.
+
+Bodies (codes) are kept in plain text because this stands for the user's devices: only
+`supportdesk demo phone` reads it, never the API. A real SMS provider keeps nothing here.
+"""
+Index("ix_message_outbox_user", message_outbox.c.user_id, message_outbox.c.created_at)
+
 approvals = Table(
     "approvals",
     metadata,

@@ -39,7 +39,7 @@ from supportdesk.rules.policy import (
     sensitivity,
 )
 from supportdesk.service.audit import append_audit
-from supportdesk.service.db.schema import approvals, factors
+from supportdesk.service.db.schema import approvals, factors, recovery_challenges
 from supportdesk.service.deps import Ctx, CurrentAgent, Principal, RequestId
 from supportdesk.service.errors import Conflict, InvalidInput, NotFound, RateLimited, ServiceError
 from supportdesk.service.idempotency import Answer, IdempotencyKey, request_hash, run_once
@@ -60,7 +60,6 @@ from supportdesk.service.recovery_actions import (
     load_target,
     mask_email,
     mask_phone,
-    recovery_challenges,
     refusal_error,
     resolve_verification,
     ticket_problem,
