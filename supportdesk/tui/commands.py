@@ -26,16 +26,20 @@ def _open_audit_log(app: SupportDeskApp) -> None:
     open_audit_log(app)
 
 
+PaletteCommand = tuple[str, Callable[[], object], str]
+"""A palette entry: its name, what it does, and a line of help."""
+
+
 class DeskCommands(Provider):
-    """Queue and account actions, plus "Open ticket …" for every ticket in the queue."""
+    """The desk's commands, plus those of the screen the palette was opened on.
 
-    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        from supportdesk.tui.screens.account import AccountScreen
-        from supportdesk.tui.screens.queue import QueueScreen
+    A screen offers its own by defining `palette_commands() -> list[PaletteCommand]`.
+    """
 
+    def _commands(self) -> list[PaletteCommand]:
         app = cast("SupportDeskApp", self.app)
         screen = self.screen  # the screen the palette was opened on
-        found: list[tuple[str, Callable[[], object], str]] = []
+        found: list[PaletteCommand] = []
         if app.session is not None:
             found.append(
                 ("Lock the desk", app.action_lock, "Lock now; unlock with password and code")
@@ -56,24 +60,9 @@ class DeskCommands(Provider):
                     "Review, filter, export and verify what agents changed",
                 )
             )
-        if isinstance(screen, QueueScreen):
-            found.append(("Refresh the queue", screen.action_refresh, "Reload open tickets"))
-            found.append(("Find a user", screen.action_find_user, "Search by name, e-mail, phone"))
-            for ticket in screen.tickets.values():
-                found.append(
-                    (
-                        f"Open ticket {ticket.id}: {ticket.subject}",
-                        partial(screen.open_ticket_id, ticket.id),
-                        f"{ticket.user_name}, {ticket.company}",
-                    )
-                )
-        if isinstance(screen, AccountScreen):
-            found.append(("Refresh the account", screen.action_refresh, "Reload this user"))
-            if screen.ticket is not None:
-                found.append(
-                    ("Resolve this ticket", screen.action_resolve, f"Close {screen.ticket.id}")
-                )
-            found.append(("Back to the queue", screen.action_back, "Leave this account"))
+        screen_commands = getattr(screen, "palette_commands", None)
+        if callable(screen_commands):
+            found.extend(screen_commands())
         return found
 
     async def discover(self) -> Hits:

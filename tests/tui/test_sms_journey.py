@@ -18,7 +18,7 @@ from supportdesk.tui.app import SupportDeskApp
 from supportdesk.tui.screens.account import AccountScreen
 from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.screens.resolve import ResolveScreen
-from supportdesk.tui.screens.sms import SmsCommands, SmsScreen, SwitchScreen
+from supportdesk.tui.screens.sms import SmsScreen, SwitchScreen
 from supportdesk.tui.widgets.sms_delivery_log import DeliveryLog
 from tests.service.test_sms_resend import TYLER_EMAIL, TYLER_PHONE, last_code
 from tests.tui.desk_harness import make_desk
@@ -100,7 +100,7 @@ async def test_t1042_walked_from_the_queue_to_a_resolved_ticket(ctx: ServiceCont
         assert "✓ 1 Country on the SMS list: United States" in text(screen, "#step-country")
         assert log_rows(screen)[0][-1] == "none sent yet"
         assert "Limits: one code every 30 s · 5 per user an hour" in text(screen, "#sms-limits")
-        palette = [name for name, _, _ in SmsCommands(screen)._commands()]
+        palette = [name for name, _, _ in screen.palette_commands()]
         assert "Resend the SMS code" in palette
 
         # Step 2: the number Tyler says, typed as he says it.

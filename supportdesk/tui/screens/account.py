@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
@@ -21,6 +22,7 @@ from supportdesk.tui.widgets.desk_header import DeskHeader
 
 if TYPE_CHECKING:
     from supportdesk.api.models import SignInEvent, Ticket, UserProfile
+    from supportdesk.tui.commands import PaletteCommand
 
 BRANCH_KEYS = {
     Branch.SMS_NOT_RECEIVED: "s",
@@ -178,6 +180,23 @@ class AccountScreen(DeskScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        found: list[PaletteCommand] = [
+            ("Refresh the account", self.action_refresh, "Reload this user"),
+            ("SMS code not received", partial(self.action_branch, "sms"), "Branch 1"),
+            (
+                "Authenticator code not accepted",
+                partial(self.action_branch, "authenticator"),
+                "Branch 2",
+            ),
+            ("Lost phone or security key", partial(self.action_branch, "lost_device"), "Branch 3"),
+            ("Why was I prompted?", partial(self.action_branch, "why_prompted"), "Branch 4"),
+        ]
+        if self.ticket is not None:
+            found.append(("Resolve this ticket", self.action_resolve, f"Close {self.ticket.id}"))
+        found.append(("Back to the queue", self.action_back, "Leave this account"))
+        return found
 
     def action_refresh(self) -> None:
         self.load()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -19,6 +20,7 @@ from supportdesk.tui.widgets.desk_header import DeskHeader
 
 if TYPE_CHECKING:
     from supportdesk.api.models import Ticket
+    from supportdesk.tui.commands import PaletteCommand
 
 CHANNEL_WORDS = {"messenger": "chat", "email": "mail"}
 COLUMN_WIDTHS = {"age": 3, "channel": 4, "user": 16, "company": 14}
@@ -120,6 +122,22 @@ class QueueScreen(DeskScreen):
 
     def action_refresh(self) -> None:
         self.load()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Queue actions, and "Open ticket …" for every ticket in it."""
+        found: list[PaletteCommand] = [
+            ("Refresh the queue", self.action_refresh, "Reload open tickets"),
+            ("Find a user", self.action_find_user, "Search by name, e-mail, phone"),
+        ]
+        for ticket in self.tickets.values():
+            found.append(
+                (
+                    f"Open ticket {ticket.id}: {ticket.subject}",
+                    partial(self.open_ticket_id, ticket.id),
+                    f"{ticket.user_name}, {ticket.company}",
+                )
+            )
+        return found
 
     def action_find_user(self) -> None:
         self.app.push_screen(FindUserScreen())

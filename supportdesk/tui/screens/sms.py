@@ -9,7 +9,6 @@ it; and when texts still do not arrive, the user is moved to the authenticator a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from math import ceil
 from typing import TYPE_CHECKING, ClassVar
@@ -18,7 +17,6 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Button, Footer, Input, Static
@@ -41,6 +39,7 @@ from supportdesk.tui.widgets.sms_words import (
 if TYPE_CHECKING:
     from supportdesk.api.models import Ticket, UserProfile
     from supportdesk.api.sms import NumberCheck, SmsDelivery, SmsFactorFacts, SmsOverview
+    from supportdesk.tui.commands import PaletteCommand
 
 FEATURE = "sms"
 SWITCH_REASON = "Texts do not arrive: moved to the authenticator app, as the article recommends"
@@ -106,38 +105,11 @@ class SwitchScreen(DeskModal["UserProfile | None"]):
         self.dismiss(None)
 
 
-class SmsCommands(Provider):
-    """The SMS screen's actions in the command palette."""
-
-    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        screen = self.screen
-        if not isinstance(screen, SmsScreen):
-            return []
-        return [
-            ("Resend the SMS code", screen.action_resend, "Text a fresh code; the last one dies"),
-            ("Check the number the user states", screen.action_check_number, "Compare on file"),
-            ("Refresh the delivery log", screen.action_refresh_log, "Ask the carrier again"),
-            ("Switch to the authenticator app", screen.action_switch, "Set up at next sign-in"),
-        ]
-
-    async def discover(self) -> Hits:
-        for name, action, help_text in self._commands():
-            yield DiscoveryHit(name, action, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, action, help_text in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), action, help=help_text)
-
-
 class SmsScreen(BranchScreen):
     """The number card, the checklist with its controls, and the delivery log."""
 
     TITLE_TEXT = "SMS code not received"
     DEFAULT_OUTCOME = None
-    COMMANDS = {SmsCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         *BranchScreen.BINDINGS,
         Binding("r", "resend", "Resend"),
@@ -148,6 +120,15 @@ class SmsScreen(BranchScreen):
 
     wait_s: reactive[int] = reactive(0)
     """Seconds until the provider takes another code for this user (0: now)."""
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """This screen's actions in the command palette."""
+        return [
+            ("Resend the SMS code", self.action_resend, "Text a fresh code; the last one dies"),
+            ("Check the number the user states", self.action_check_number, "Compare on file"),
+            ("Refresh the delivery log", self.action_refresh_log, "Ask the carrier again"),
+            ("Switch to the authenticator app", self.action_switch, "Set up at next sign-in"),
+        ]
 
     def __init__(self, profile: UserProfile, ticket: Ticket | None) -> None:
         super().__init__(profile, ticket)
