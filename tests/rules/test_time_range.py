@@ -13,8 +13,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 27, 15, 42, 10, tzinfo=UTC)  # Friday 16:42 in Berlin
 
 
-def local(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=BERLIN)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 @pytest.mark.parametrize(

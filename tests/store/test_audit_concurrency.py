@@ -78,7 +78,7 @@ async def test_processes_appending_at_once_keep_one_exact_chain(any_ctx: Service
     steps = [step async for step in verify_all(any_ctx.engine)]
     assert steps[-1].intact, steps[-1].summary
     async with any_ctx.engine.connect() as conn:
-        per_worker = dict(
+        per_worker: dict[str, int] = dict(
             (
                 await conn.execute(
                     select(audit_log.c.actor, func.count())

@@ -292,3 +292,14 @@ def test_reset_bars_are_red_and_scaled_to_the_busiest_reset_day() -> None:
 def _quiet_app(monkeypatch: pytest.MonkeyPatch) -> None:
     """The live poll timer stays out of the way: tests call poll_new_entries themselves."""
     monkeypatch.setattr("supportdesk.tui.screens.audit_log.LIVE_POLL_S", 3600.0)
+
+
+async def test_the_palette_offers_the_logs_own_commands(ctx: ServiceContext) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_audit(pilot, ctx)
+        commands = {name: action for name, action, _help in screen.palette_commands()}
+        commands["Audit: verify the chain"]()
+        await wait_for_screen(pilot, AuditVerifyScreen)
+        await settle(pilot)
+        assert "intact" in text(app.screen, "#verify-message")

@@ -8,6 +8,7 @@ verify open as dialogs over the current filter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
@@ -257,6 +258,16 @@ class AuditLogScreen(DeskScreen):
         detail.update(entry_detail(entry, self.zone) if entry else "")
 
     # -- actions ----------------------------------------------------------------------------
+
+    def palette_commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        """What the command palette offers while the log is open."""
+        return [
+            ("Audit: chart of actions per agent per day", self.action_chart, self.range_text),
+            ("Audit: review queue", self.action_review, "What deserves a second look"),
+            ("Audit: export this filter", self.action_export, "CSV or JSON Lines, to a file"),
+            ("Audit: verify the chain", self.action_verify, "Edited, missing or reordered?"),
+            ("Audit: filter", self.action_filter, "Agent, user, action, outcome, ticket, when"),
+        ]
 
     def action_filter(self) -> None:
         self.query_one("#audit-agent", Input).focus()
