@@ -52,6 +52,8 @@ class DeskSettings:
     """Give up on one API call after this long."""
     display_timezone: str | None = None
     """IANA zone for times on screen; none uses this machine's zone."""
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Binding id to keys, e.g. {"lock" = "f12", "queue.refresh" = "f5"} (config file only)."""
 
     def __post_init__(self) -> None:
         for name in ("idle_lock_minutes", "request_timeout_s"):
@@ -72,6 +74,12 @@ _FIELDS = {f.name: f for f in dataclasses.fields(DeskSettings)}
 def _coerce(name: str, value: Any, source: str) -> Any:
     """Turn a file or environment value into the field's type, or say what is wrong."""
     kind = str(_FIELDS[name].type)
+    if "dict" in kind:
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise ConfigError(f"{source}: {name} must be a table of binding ids to keys")
+        return dict(value)
     try:
         if "float" in kind:
             if isinstance(value, bool):
@@ -98,6 +106,8 @@ def load_settings(**overrides: Any) -> DeskSettings:
             raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
         values.update({k: _coerce(k, v, str(path)) for k, v in from_file.items()})
     for name in _FIELDS:
+        if name == "keymap":
+            continue
         env_name = f"{ENV_PREFIX}{name.upper()}"
         if env_name in os.environ:
             values[name] = _coerce(name, os.environ[env_name], env_name)

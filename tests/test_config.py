@@ -63,3 +63,13 @@ def test_cli_reports_a_bad_config_without_a_traceback(
     err = capsys.readouterr().err
     assert "unknown setting(s) colour" in err
     assert "Traceback" not in err
+
+
+def test_keymap_table_is_read_from_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(tmp_path, monkeypatch, '[keymap]\nlock = "f12"\n"queue.refresh" = "f5"\n')
+    assert load_settings().keymap == {"lock": "f12", "queue.refresh": "f5"}
+    write_config(tmp_path, monkeypatch, "keymap = 3\n")
+    with pytest.raises(ConfigError, match="table of binding ids"):
+        load_settings()

@@ -81,6 +81,8 @@ class SupportDeskApp(App[int]):
     # -- start-up -----------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
         self.push_screen(SignInScreen())
         # The back end (maybe the whole embedded service) loads after the first frame.
         self.call_after_refresh(self.connect_backend)

@@ -11,6 +11,7 @@ from supportdesk.cli import build_desk
 from supportdesk.config import DeskSettings
 from supportdesk.service.context import ServiceContext
 from supportdesk.tui.screens.account import AccountScreen
+from supportdesk.tui.screens.lock import LockScreen
 from supportdesk.tui.screens.unreachable import UnreachableScreen
 from tests.tui.desk_harness import make_desk
 from tests.tui.test_desk_journey import sign_in, wait_for_screen
@@ -58,3 +59,14 @@ async def test_command_palette_opens_a_ticket_by_its_number(ctx: ServiceContext)
         await pilot.press("enter")
         await wait_for_screen(pilot, AccountScreen)
         assert app.screen.ticket is not None and app.screen.ticket.id == "T-1042"  # type: ignore[attr-defined]
+
+
+async def test_a_keymap_from_the_config_rebinds_the_queue(ctx: ServiceContext) -> None:
+    from dataclasses import replace
+
+    app = make_desk(ctx)
+    app.settings = replace(app.settings, keymap={"queue.refresh": "f5", "lock": "f12"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, ctx)
+        await pilot.press("f12")
+        await wait_for_screen(pilot, LockScreen)

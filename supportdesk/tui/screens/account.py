@@ -38,12 +38,12 @@ FACTOR_WORDS = {"totp": "Authenticator app", "sms": "SMS", "security_key": "Secu
 class AccountScreen(DeskScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("x", "resolve", "Resolve"),
-        Binding("s", "branch('sms')", "SMS"),
-        Binding("a", "branch('authenticator')", "App"),
-        Binding("l", "branch('lost_device')", "Lost"),
-        Binding("w", "branch('why_prompted')", "Why"),
+        Binding("r", "refresh", "Refresh", id="account.refresh"),
+        Binding("x", "resolve", "Resolve", id="account.resolve"),
+        Binding("s", "branch('sms')", "SMS", id="account.sms"),
+        Binding("a", "branch('authenticator')", "App", id="account.authenticator"),
+        Binding("l", "branch('lost_device')", "Lost", id="account.lost_device"),
+        Binding("w", "branch('why_prompted')", "Why", id="account.why_prompted"),
         Binding("t", "toggle_ticket", "Full text", show=False),
     ]
 

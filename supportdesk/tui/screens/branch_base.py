@@ -29,7 +29,7 @@ class BranchScreen(Screen["Ticket | None"]):
     DEFAULT_OUTCOME: ClassVar[str | None] = None
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("x", "resolve", "Resolve"),
+        Binding("x", "resolve", "Resolve", id="branch.resolve"),
     ]
 
     def __init__(self, profile: UserProfile, ticket: Ticket | None) -> None:

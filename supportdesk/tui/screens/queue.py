@@ -29,10 +29,10 @@ COLUMN_WIDTHS = {"age": 3, "channel": 4, "user": 16, "company": 14}
 class QueueScreen(DeskScreen):
     BINDINGS = [
         Binding("enter", "open_ticket", "Open", show=True),
-        Binding("r", "refresh", "Refresh"),
-        Binding("f", "find_user", "Find user"),
-        Binding("p", "approvals", "Approvals"),
-        Binding("A", "audit_log", "Audit log"),
+        Binding("r", "refresh", "Refresh", id="queue.refresh"),
+        Binding("f", "find_user", "Find user", id="queue.find_user"),
+        Binding("p", "approvals", "Approvals", id="queue.approvals"),
+        Binding("A", "audit_log", "Audit log", id="queue.audit_log"),
     ]
 
     def __init__(self) -> None:
