@@ -82,11 +82,12 @@ class ChainWalker:
     is not there; *reordered* when sequence numbers go backwards.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, after_seq: int = 0, after_hash: str = GENESIS_HASH) -> None:
+        """Start at the beginning, or resume after an entry an earlier walk checked."""
         self.checked = 0
         self.first_break: ChainBreak | None = None
-        self._prev_hash = GENESIS_HASH
-        self._prev_seq: int | None = None
+        self._prev_hash = after_hash if after_seq > 0 else GENESIS_HASH
+        self._prev_seq: int | None = after_seq if after_seq > 0 else None
 
     def feed(self, entry: Mapping[str, Any]) -> bool:
         """Check one entry; returns False once the chain is broken."""

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 import phonenumbers
-from phonenumbers import geocoder
 
 from supportdesk.rules.sms_countries import is_sms_country, sms_country_name
 
@@ -409,6 +408,9 @@ def _country_name(number: phonenumbers.PhoneNumber, region: str | None) -> str |
     article_name = sms_country_name(region)
     if article_name is not None:
         return article_name
+    # The geocoder's data is large (a quarter-second import): load it only when needed.
+    from phonenumbers import geocoder
+
     name = geocoder.country_name_for_number(number, "en")
     if not name:
         # Numbers valid in several regions of a shared code (e.g. +1 toll-free) get no

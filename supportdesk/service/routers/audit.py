@@ -336,10 +336,7 @@ class ResumedWalker(ChainWalker):
     """
 
     def __init__(self, after_seq: int = 0, after_hash: str | None = None) -> None:
-        super().__init__()
-        if after_seq > 0:
-            self._prev_seq = after_seq
-            self._prev_hash = after_hash or GENESIS_HASH
+        super().__init__(after_seq, after_hash or GENESIS_HASH)
         self.last_seq = after_seq
         self.last_hash = after_hash or GENESIS_HASH
 
