@@ -11,6 +11,7 @@ import asyncio
 import importlib
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from supportdesk.config import ConfigError, DeskSettings, load_settings
 
 if TYPE_CHECKING:
     from supportdesk.api.client import SupportDeskClient
+    from supportdesk.service.demo.seed import DemoInbox
     from supportdesk.service.settings import ServiceSettings
     from supportdesk.tui.app import Connector, SupportDeskApp
 
@@ -54,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo_sub = demo.add_subparsers(title="demo commands", metavar="DEMO_COMMAND", required=True)
     reset = demo_sub.add_parser("reset", help="rebuild the demo world from scratch")
     reset.set_defaults(func=run_demo_reset)
-    phone = demo_sub.add_parser("phone", help="what a demo account's authenticator shows now")
+    phone = demo_sub.add_parser(
+        "phone", help="what a demo account's phone shows now: authenticator, texts, e-mails"
+    )
     phone.add_argument("name", help="agent username, user id, e-mail or name")
     phone.set_defaults(func=run_demo_phone)
 
@@ -163,28 +167,82 @@ def run_demo_phone(args: argparse.Namespace) -> int:
         print("demo phone works on the embedded demo only", file=sys.stderr)
         return 2
     from supportdesk.embedded import open_demo_context
-    from supportdesk.service.demo.seed import UnknownDemoAccount, read_demo_phone
+    from supportdesk.service.demo.seed import (
+        NoAuthenticator,
+        UnknownDemoAccount,
+        read_demo_inbox,
+        read_demo_phone,
+    )
+    from supportdesk.service.sms import SimulatedCarrier
 
     async def read() -> int:
         ctx = await open_demo_context(settings.data_dir)
+        now = ctx.clock.now()
+        carrier = ctx.sms_gateway if isinstance(ctx.sms_gateway, SimulatedCarrier) else None
+        screen, no_app = None, ""
         try:
-            screen = await read_demo_phone(ctx.engine, args.name, ctx.clock.now())
+            inbox = await read_demo_inbox(ctx.engine, args.name, now, carrier=carrier)
+            try:
+                screen = await read_demo_phone(ctx.engine, args.name, now)
+            except NoAuthenticator as exc:
+                no_app = str(exc)
         except UnknownDemoAccount as exc:
             print(str(exc), file=sys.stderr)
             return 2
         finally:
             await ctx.engine.dispose()
-        drift = ""
-        if screen.clock_offset_s:
-            way = "slow" if screen.clock_offset_s < 0 else "fast"
-            drift = f"  (this phone's clock runs {abs(screen.clock_offset_s)} s {way})"
-        print(
-            f"{screen.label}: {screen.code[:3]} {screen.code[3:]}  "
-            f"next {screen.next_code[:3]} {screen.next_code[3:]} in {screen.seconds_left} s{drift}"
-        )
+        if screen is not None:
+            drift = ""
+            if screen.clock_offset_s:
+                way = "slow" if screen.clock_offset_s < 0 else "fast"
+                drift = f"  (this phone's clock runs {abs(screen.clock_offset_s)} s {way})"
+            print(
+                f"{screen.label}: {screen.code[:3]} {screen.code[3:]}  "
+                f"next {screen.next_code[:3]} {screen.next_code[3:]} in {screen.seconds_left} s"
+                f"{drift}"
+            )
+        else:
+            print(f"{no_app}.")
+        if inbox is not None:
+            for line in _inbox_lines(inbox, now):
+                print(line)
         return 0
 
     return asyncio.run(read())
+
+
+def _inbox_lines(inbox: DemoInbox, now: datetime) -> list[str]:
+    """The demo user's latest texts and e-mails, newest first, as their phone shows them."""
+    if not inbox.texts and not inbox.emails:
+        return [f"No texts or e-mails from Alvys to {inbox.name} yet."]
+    lines: list[str] = []
+    for text in inbox.texts:
+        where = f"text {_ago(text.sent_at, now)} to {text.recipient_masked}"
+        if text.status == "undelivered":
+            where += f" [never arrived: {text.reason or 'the carrier gave up'}]"
+        elif not text.arrived:
+            where += " [not on the phone yet: the carrier still has it]"
+        lines.append(f"{where}: {text.body}")
+    for mail in inbox.emails:
+        subject = f"{mail.subject} — " if mail.subject else ""
+        lines.append(
+            f"e-mail {_ago(mail.sent_at, now)} to {mail.recipient_masked}: {subject}{mail.body}"
+        )
+    return lines
+
+
+def _ago(then: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 5:
+        return "just now"
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    days = seconds // 86400
+    return f"{days} day{'s' if days != 1 else ''} ago"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

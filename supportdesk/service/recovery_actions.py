@@ -38,7 +38,6 @@ from supportdesk.service.db.schema import (
     access_codes,
     approvals,
     factors,
-    message_outbox,
     recovery_challenges,
     tickets,
     user_sessions,
@@ -465,30 +464,7 @@ async def approval_view(conn: AsyncConnection, approval_id: int, now: datetime) 
     return (await approval_views(conn, [row._mapping], now))[0]
 
 
-# -- the simulated gateway -----------------------------------------------------------------------
-
-
-async def deliver(
-    conn: AsyncConnection,
-    *,
-    user_id: str,
-    channel: str,
-    recipient: str,
-    subject: str,
-    body: str,
-    now: datetime,
-) -> None:
-    """Hand a message to the (simulated) gateway: it lands in the user's outbox row."""
-    await conn.execute(
-        message_outbox.insert().values(
-            user_id=user_id,
-            channel=channel,
-            recipient=recipient,
-            subject=subject,
-            body=body,
-            created_at=now,
-        )
-    )
+# -- how the desk names a destination ---------------------------------------------------------
 
 
 def mask_email(address: str) -> str:

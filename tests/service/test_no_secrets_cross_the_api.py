@@ -16,6 +16,7 @@ from supportdesk.service.db.schema import (
     access_codes,
     agents,
     factors,
+    message_outbox,
     meta,
     recovery_challenges,
     sms_codes,
@@ -110,7 +111,24 @@ async def secrets_of(ctx: ServiceContext) -> set[str]:
         found |= set(
             (await conn.execute(select(meta.c.value).where(meta.c.key == "server_key"))).scalars()
         )
+        # The demo inbox stands for the user's own phone and mailbox: whole bodies are secret.
+        found |= set((await conn.execute(select(message_outbox.c.body))).scalars())
     return found
+
+
+CODE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(?![0-9A-Za-z])")
+"""A code as a token of its own: inside a hex hash or a longer number it is no leak."""
+
+
+async def inbox_codes(ctx: ServiceContext) -> dict[str, set[str]]:
+    """The codes in the texts and e-mails the demo users received, per channel."""
+    codes: dict[str, set[str]] = {"sms": set(), "email": set()}
+    async with ctx.engine.connect() as conn:
+        for channel, body in await conn.execute(
+            select(message_outbox.c.channel, message_outbox.c.body)
+        ):
+            codes[channel] |= set(CODE.findall(body))
+    return codes
 
 
 @pytest.mark.parametrize("role_user", ["demo-agent", "demo-lead"])
@@ -152,9 +170,15 @@ async def test_no_response_carries_a_secret(ctx: ServiceContext, role_user: str)
                 texts.append((f"{method.upper()} {url}", response.text))
     assert len(texts) >= len(operations)
     secrets |= await secrets_of(ctx)  # and the hashes the walk itself made (access codes)
+    # The walk texted and e-mailed real codes (resends, an e-mail challenge): none may show.
+    codes = await inbox_codes(ctx)
+    assert codes["sms"] and codes["email"], "the walk should have sent texts and an e-mail"
+    sent = codes["sms"] | codes["email"]
     for where, text in texts:
         leaked = [s for s in secrets if s in text]
         assert not leaked, f"{where} leaked {len(leaked)} secret value(s)"
+        leaked_codes = sent & set(CODE.findall(text))
+        assert not leaked_codes, f"{where} leaked {len(leaked_codes)} code(s) sent to a user"
 
 
 def _combos(names: list[str]) -> list[tuple[str, ...]]:

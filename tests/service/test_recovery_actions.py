@@ -14,9 +14,8 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import Conflict, Forbidden, InvalidInput, Unauthorised
 from supportdesk.rules.policy import SERVICE_ACCOUNT_GUIDANCE
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import factors, user_sessions
+from supportdesk.service.db.schema import factors, message_outbox, user_sessions
 from supportdesk.service.security import normalise_access_code
-from supportdesk.service.sms import SimulatedCarrier
 from tests.service.test_recovery_support import (
     audit_rows,
     email_verification,
@@ -189,10 +188,16 @@ async def test_an_sms_challenge_goes_out_through_the_sms_gateway(
         number = (
             await conn.execute(select(factors.c.phone_e164).where(factors.c.id == "u1009-f2"))
         ).scalar_one()
-    assert isinstance(ctx.sms_gateway, SimulatedCarrier)
-    [text] = ctx.sms_gateway.texts_to(number)
-    code = re.search(r"\b(\d{6})\b", text.text)
-    assert code is not None and "Read it to the support agent" in text.text
+    async with ctx.engine.connect() as conn:
+        [text] = (
+            await conn.execute(
+                select(message_outbox.c.body)
+                .where(message_outbox.c.channel == "sms")
+                .where(message_outbox.c.recipient == number)
+            )
+        ).scalars()
+    code = re.search(r"\b(\d{6})\b", text)
+    assert code is not None and "Read it to the support agent" in text
     answered = await agent.answer_challenge(sent.id, code.group(1))
     assert answered.check == "factor_challenge"
 
@@ -205,6 +210,9 @@ async def test_an_sms_challenge_the_provider_refuses_is_dead_and_recorded(
         await agent.send_challenge("u1027", ticket_id="T-1043", channel="sms")
     outcomes = [r["outcome"] for r in await audit_rows(ctx, action="recovery.challenge")]
     assert outcomes == ["sent", "failed"]
+    async with ctx.engine.connect() as conn:
+        kept = (await conn.execute(select(message_outbox.c.id))).scalars().all()
+    assert not kept, "a text the carrier refused never reaches the user's phone"
 
 
 async def test_wrong_answers_are_counted_and_the_fifth_kills_the_challenge(

@@ -137,7 +137,7 @@ async def test_t1042_walked_from_the_queue_to_a_resolved_ticket(ctx: ServiceCont
         # The fix took effect: Tyler signs in with the code his phone received.
         async with client_for(ctx) as tyler:
             started = await tyler.enduser_sign_in(TYLER_EMAIL, "demo")
-            code = last_code(ctx, TYLER_PHONE)
+            code = await last_code(ctx, TYLER_PHONE)
             assert (await tyler.enduser_verify(started.challenge_id, "sms", code)).status == (
                 "signed_in"
             )

@@ -8,7 +8,9 @@ A send is three steps, so no database transaction waits on the provider:
    logged as queued and the resend audited;
 2. the gateway call;
 3. in one transaction: the delivery updated with the provider's answer; when the
-   provider refused, the new code is voided too and the failure audited with its reason.
+   provider refused, the new code is voided too and the failure audited with its reason;
+   when the simulated carrier took it, the text lands in the demo user's phone
+   (``supportdesk.service.inbox``).
 
 Delivery states advance when the log is read: each message not yet final is looked up
 at the gateway (the simulated carrier works its state out from the elapsed time).
@@ -30,6 +32,7 @@ from supportdesk.rules.phone import mask_e164
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.db.schema import factors, rate_hits, sms_codes, sms_deliveries, tickets
 from supportdesk.service.errors import InvalidInput, RateLimited, ServiceError
+from supportdesk.service.inbox import deliver, keeps_texts
 from supportdesk.service.ratelimit import Limit, take
 from supportdesk.service.security import code_digest, new_numeric_code
 from supportdesk.service.sms.gateway import (
@@ -187,7 +190,7 @@ async def send_code(ctx: ServiceContext, order: SendOrder) -> SmsResent:
             "SMS gateway %s failed on delivery %s", ctx.sms_gateway.name, queued.delivery_id
         )
         state = DeliveryState("failed", "the SMS gateway failed unexpectedly", "gateway_error")
-    return await _record_answer(ctx, order, queued, ref, state, now)
+    return await _record_answer(ctx, order, queued, text, ref, state, now)
 
 
 async def _queue(ctx: ServiceContext, order: SendOrder, now: datetime) -> _Queued:
@@ -283,6 +286,7 @@ async def _record_answer(
     ctx: ServiceContext,
     order: SendOrder,
     queued: _Queued,
+    text: str,
     ref: str | None,
     state: DeliveryState,
     now: datetime,
@@ -315,6 +319,15 @@ async def _record_answer(
                     "gateway": ctx.sms_gateway.name,
                     "reason_code": state.reason_code,
                 },
+            )
+        elif keeps_texts(ctx.sms_gateway):
+            await deliver(
+                conn,
+                user_id=order.user_id,
+                channel="sms",
+                recipient=queued.e164,
+                body=text,
+                now=now,
             )
         row = (
             await conn.execute(

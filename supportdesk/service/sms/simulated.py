@@ -15,14 +15,13 @@ to watch a delivery advance. Numbers behave as follows:
 - every other number is delivered within a few seconds.
 
 Error codes follow the widely used Twilio numbering, so they read like a real provider's.
-The carrier keeps the last texts it was handed in ``outbox``: the demo's stand-in for the
-user's phone, and how tests read the code that was sent. Nothing else ever sees a code.
+The carrier itself keeps nothing: the service puts each text it accepted in the demo
+inbox (``supportdesk.service.inbox``), which stands for the user's phone.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -83,25 +82,12 @@ DEMO_SCRIPTS: Final[Mapping[str, Script]] = {
 }
 """How the demo world's numbers behave beyond the rules above."""
 
-OUTBOX_SIZE: Final = 200
-
-
-@dataclass(frozen=True, slots=True)
-class SentText:
-    """A text the carrier accepted: what the user's phone receives once delivered."""
-
-    to_e164: str
-    text: str
-    provider_ref: str
-    sent_at: datetime
-
 
 class SimulatedCarrier:
     """An SMS provider simulated from the number and the elapsed time (see module doc)."""
 
     def __init__(self, scripts: Mapping[str, Script] | None = None) -> None:
         self._scripts: Mapping[str, Script] = DEMO_SCRIPTS if scripts is None else scripts
-        self.outbox: deque[SentText] = deque(maxlen=OUTBOX_SIZE)
 
     @property
     def name(self) -> str:
@@ -112,7 +98,6 @@ class SimulatedCarrier:
         self._refusal(message.to_e164)
         digest = hashlib.sha256(f"{message.reference}|{now.isoformat()}".encode()).hexdigest()
         ref = f"SIM{digest[:20].upper()}"
-        self.outbox.append(SentText(message.to_e164, message.text, ref, now))
         first = _step_at(self.script_for(message.to_e164), 0)
         return SendReceipt(provider_ref=ref, state=_state(first, now))
 
@@ -133,10 +118,6 @@ class SimulatedCarrier:
         except PhoneParseError:
             return LANDLINE
         return PROMPT if analysis.can_receive_sms else LANDLINE
-
-    def texts_to(self, to_e164: str) -> list[SentText]:
-        """Texts sent to one number, oldest first (the demo phone's inbox)."""
-        return [t for t in self.outbox if t.to_e164 == to_e164]
 
     def _refusal(self, to_e164: str) -> None:
         try:
