@@ -9,6 +9,10 @@ answer. Refusals are stored too, so a retried refusal is not audited twice.
 
 Keys belong to the agent who sent them; the same key with a different request
 is refused (409), because answering it with someone else's result would lie.
+
+A key is remembered for `KEY_TTL` (a retry comes within seconds, a desk that lost its
+connection within minutes): older rows are purged when a new key is stored, and a key
+older than that is not replayed (sent again, it is a new request).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Header
@@ -33,6 +38,8 @@ from supportdesk.service.db.schema import idempotency_keys
 from supportdesk.service.errors import Conflict, InvalidInput, ServiceError
 
 REPLAY_HEADER = "Idempotent-Replayed"
+KEY_TTL = timedelta(days=1)
+"""How long a stored answer is replayed for its key."""
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 IdempotencyKey = Annotated[
@@ -115,14 +122,26 @@ async def _stored(ctx: ServiceContext, agent: str, key: str) -> Any:
                 select(idempotency_keys)
                 .where(idempotency_keys.c.agent == agent)
                 .where(idempotency_keys.c.key == key)
+                .where(idempotency_keys.c.created_at > _oldest_kept(ctx.clock.now()))
             )
         ).first()
+
+
+def _oldest_kept(now: datetime) -> datetime:
+    return now - KEY_TTL
 
 
 async def _claim(
     conn: AsyncConnection, ctx: ServiceContext, agent: str, key: str, fingerprint: str
 ) -> None:
-    """Insert the key's row as the transaction's first write: the lock duplicates queue on."""
+    """Insert the key's row before the work runs: the lock duplicates queue on.
+
+    Keys past `KEY_TTL` go first (this one's own old row too, so it can be used again).
+    """
+    now = ctx.clock.now()
+    await conn.execute(
+        idempotency_keys.delete().where(idempotency_keys.c.created_at <= _oldest_kept(now))
+    )
     try:
         await conn.execute(
             idempotency_keys.insert().values(
@@ -131,7 +150,7 @@ async def _claim(
                 request_hash=fingerprint,
                 status_code=0,
                 body="",
-                created_at=ctx.clock.now(),
+                created_at=now,
             )
         )
     except IntegrityError as exc:
