@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, tzinfo
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -20,9 +19,9 @@ from supportdesk.api.errors import ApiError
 from supportdesk.config import DeskSettings
 from supportdesk.tui.commands import DeskCommands
 from supportdesk.tui.screens.lock import LockScreen
-from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.screens.signin import SignInScreen
 from supportdesk.tui.screens.unreachable import UnreachableScreen
+from supportdesk.tui.styles import stylesheet
 
 if TYPE_CHECKING:
     from supportdesk.api.client import SupportDeskClient
@@ -32,16 +31,9 @@ Connector = Callable[[], Awaitable["SupportDeskClient"]]
 """Builds the client in a worker: the embedded service loads after the first frame."""
 
 
-def styles_dir() -> Path:
-    """Styles ship inside the package when installed, beside it in a checkout."""
-    package = Path(__file__).resolve().parent.parent
-    installed = package / "styles"
-    return installed if installed.is_dir() else package.parent / "styles"
-
-
 class SupportDeskApp(App[int]):
     TITLE = "supportdesk"
-    CSS_PATH = sorted(styles_dir().glob("*.tcss"))
+    CSS_PATH = stylesheet("desk")
     COMMANDS = App.COMMANDS | {DeskCommands}
     BINDINGS = [
         Binding("ctrl+l", "lock", "Lock", id="lock"),
@@ -129,6 +121,9 @@ class SupportDeskApp(App[int]):
         if isinstance(self.screen, LockScreen):
             self.pop_screen()
         else:
+            # Imported on first use: the queue's table is not needed for the first frame.
+            from supportdesk.tui.screens.queue import QueueScreen
+
             self.switch_screen(QueueScreen())
 
     async def back_to_sign_in(self, message: str) -> None:

@@ -27,6 +27,7 @@ from supportdesk.rules.policy import can_approve
 from supportdesk.tui.formatting import age, when
 from supportdesk.tui.screens.base import DeskScreen
 from supportdesk.tui.screens.lost_device import AccessCodeDialog, ConfirmRecovery
+from supportdesk.tui.styles import stylesheet
 from supportdesk.tui.widgets.desk_header import DeskHeader
 from supportdesk.tui.widgets.verification_checklist import check_words
 
@@ -42,6 +43,8 @@ SHORT_ACTIONS = {
 
 class ApprovalsScreen(DeskScreen):
     """Pending requests with their detail; a lead approves (a) or denies (n)."""
+
+    CSS_PATH = stylesheet("recovery")
 
     BINDINGS = [
         Binding("escape", "back", "Back"),

@@ -24,6 +24,7 @@ from supportdesk.api.errors import ApiError, ServiceUnavailable, Unauthorised
 from supportdesk.rules.time_range import TimeRangeError, parse_time_range
 from supportdesk.tui.formatting import when
 from supportdesk.tui.screens.base import DeskScreen
+from supportdesk.tui.styles import stylesheet
 from supportdesk.tui.widgets.audit_common import OUTCOME_STYLES, entry_detail, lead_zone
 from supportdesk.tui.widgets.desk_header import DeskHeader
 
@@ -49,6 +50,8 @@ FILTERS = (
 
 class AuditLogScreen(DeskScreen):
     """Lead-only (the service refuses anyone else); opened with A from the queue."""
+
+    CSS_PATH = stylesheet("audit")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),

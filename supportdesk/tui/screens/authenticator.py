@@ -22,6 +22,7 @@ from supportdesk.api.errors import ApiError, Conflict, Forbidden, InvalidInput, 
 from supportdesk.rules.policy import Check, Target, TargetKind, sensitivity
 from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.screens.branch_base import BranchScreen
+from supportdesk.tui.styles import stylesheet
 from supportdesk.tui.widgets.drift_figure import DriftFigure
 
 if TYPE_CHECKING:
@@ -95,6 +96,8 @@ def reenrol_consequence(profile: UserProfile, factor: Factor) -> str:
 
 class ReenrolScreen(DeskModal["TotpReenrolment | None"]):
     """The confirmation: the consequence, what the policy needs, then the call."""
+
+    CSS_PATH = stylesheet("authenticator")
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -190,6 +193,8 @@ class ReenrolScreen(DeskModal["TotpReenrolment | None"]):
 
 class AuthenticatorScreen(BranchScreen):
     """Ask for the codes (and the phone's time), then show the verdict card."""
+
+    CSS_PATH = stylesheet("authenticator")
 
     TITLE_TEXT = "Auth app code not accepted"
     DEFAULT_OUTCOME = "clock_fixed"

@@ -40,6 +40,7 @@ from supportdesk.rules.policy import (
 from supportdesk.tui.formatting import when
 from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.screens.branch_base import BranchScreen
+from supportdesk.tui.styles import stylesheet
 from supportdesk.tui.widgets.verification_challenge import ChallengeDialog
 from supportdesk.tui.widgets.verification_checklist import (
     CHECK_WORDS,
@@ -85,6 +86,8 @@ def factor_name(factor: Factor) -> str:
 
 class ConfirmRecovery(DeskModal["str | None"]):
     """Says exactly what will happen and takes the reason for the audit log."""
+
+    CSS_PATH = stylesheet("recovery")
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -135,6 +138,8 @@ class ConfirmRecovery(DeskModal["str | None"]):
 class AccessCodeDialog(DeskModal[None]):
     """The one time a one-time access code is ever shown: large, to read out."""
 
+    CSS_PATH = stylesheet("recovery")
+
     BINDINGS = [
         Binding("enter", "close", "Done"),
         Binding("escape", "close", "Done"),
@@ -168,6 +173,8 @@ class AccessCodeDialog(DeskModal[None]):
 
 class LostDeviceScreen(BranchScreen):
     """Other methods first; then remove the lost factor; then verify and reset or issue a code."""
+
+    CSS_PATH = stylesheet("recovery")
 
     TITLE_TEXT = "Lost phone or key"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -24,6 +24,7 @@ from textual.widgets import Button, Footer, Input, Static
 from supportdesk.api.errors import ApiError, Conflict, InvalidInput, RateLimited
 from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.screens.branch_base import BranchScreen
+from supportdesk.tui.styles import stylesheet
 from supportdesk.tui.widgets.sms_delivery_log import DeliveryLog
 from supportdesk.tui.widgets.sms_words import (
     Progress,
@@ -47,6 +48,8 @@ SWITCH_REASON = "Texts do not arrive: moved to the authenticator app, as the art
 
 class SwitchScreen(DeskModal["UserProfile | None"]):
     """The confirmation: what the user will meet at the next sign-in, and a reason."""
+
+    CSS_PATH = stylesheet("sms")
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -107,6 +110,8 @@ class SwitchScreen(DeskModal["UserProfile | None"]):
 
 class SmsScreen(BranchScreen):
     """The number card, the checklist with its controls, and the delivery log."""
+
+    CSS_PATH = stylesheet("sms")
 
     TITLE_TEXT = "SMS code not received"
     DEFAULT_OUTCOME = None

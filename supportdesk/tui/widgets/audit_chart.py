@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from supportdesk.api.errors import ApiError
 from supportdesk.tui.screens.base import DeskModal
+from supportdesk.tui.styles import stylesheet
 
 if TYPE_CHECKING:
     from supportdesk.api.audit import AuditCounts, AuditFilter
@@ -95,6 +96,7 @@ class AuditChart(Static):
 
 
 class AuditChartScreen(DeskModal[None]):
+    CSS_PATH = stylesheet("audit")
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 
     def __init__(self, filters: AuditFilter, range_text: str, zone_name: str) -> None:

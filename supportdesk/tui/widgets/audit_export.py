@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, ProgressBar, Select, Static
 from supportdesk.api.audit import render
 from supportdesk.api.errors import ApiError, Forbidden, ServiceUnavailable, Unauthorised
 from supportdesk.tui.screens.base import DeskModal
+from supportdesk.tui.styles import stylesheet
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -31,6 +32,7 @@ FORMATS: list[tuple[str, ExportFormat]] = [("CSV", "csv"), ("JSON Lines", "jsonl
 
 
 class AuditExportScreen(DeskModal[None]):
+    CSS_PATH = stylesheet("audit")
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, filters: AuditFilter, range_text: str) -> None:

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from supportdesk.api.errors import ApiError
 from supportdesk.tui.screens.base import DeskModal
+from supportdesk.tui.styles import stylesheet
 
 if TYPE_CHECKING:
     from supportdesk.api.audit import ReviewItem
@@ -29,6 +30,8 @@ KIND_WORDS = {
 
 class AuditReviewScreen(DeskModal["ReviewItem | None"]):
     """Dismisses with the chosen item (the log then shows its entries), or None."""
+
+    CSS_PATH = stylesheet("audit")
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 

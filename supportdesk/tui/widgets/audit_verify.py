@@ -13,6 +13,7 @@ from textual.widgets import ProgressBar, Static
 
 from supportdesk.api.errors import ApiError
 from supportdesk.tui.screens.base import DeskModal
+from supportdesk.tui.styles import stylesheet
 
 if TYPE_CHECKING:
     from supportdesk.api.audit import VerifyStep
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 class AuditVerifyScreen(DeskModal["int | None"]):
     """Dismisses with the seq where the chain breaks when the lead asks to see it."""
+
+    CSS_PATH = stylesheet("audit")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from supportdesk.api.errors import ApiError, Conflict, InvalidInput, NotFound, RateLimited
 from supportdesk.api.recovery import ChallengeAnswered
 from supportdesk.tui.screens.base import DeskModal
+from supportdesk.tui.styles import stylesheet
 
 if TYPE_CHECKING:
     from supportdesk.api.models import UserProfile
@@ -66,6 +67,8 @@ def challenge_routes(profile: UserProfile, lost: Collection[str]) -> list[Challe
 
 class ChallengeDialog(DeskModal[ChallengeAnswered | None]):
     """Choose a route, send, type what the user reads back; dismisses with the verification."""
+
+    CSS_PATH = stylesheet("recovery")
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
