@@ -210,7 +210,8 @@ signin_challenges = Table(
     Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
-    Column("used_at", UTCDateTime, nullable=True),
+    Column("used_at", UTCDateTime, nullable=True),  # signed in, or spent by wrong codes
+    Column("failed_codes", Integer, nullable=False, default=0),
 )
 
 access_codes = Table(

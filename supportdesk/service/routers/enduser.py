@@ -39,6 +39,7 @@ from supportdesk.service.views import active_factor_rows
 router = APIRouter(prefix="/v1/enduser", tags=["end-user sign-in"])
 
 NOT_ACCEPTED = "the code was not accepted"
+MAX_FAILED_CODES = 5
 
 
 @router.post("/signin", response_model=EndUserSignInResult)
@@ -86,18 +87,32 @@ async def verify(body: EndUserMfa, ctx: Ctx) -> EndUserMfaResult:
         user = (await conn.execute(select(users).where(users.c.id == challenge.user_id))).one()
         status = await _check_code(ctx, conn, user, body)
         if status is None:
-            raise Unauthorised(NOT_ACCEPTED)
-        token = new_token()
-        await conn.execute(
-            signin_challenges.update()
-            .where(signin_challenges.c.id == body.challenge_id)
-            .values(used_at=now)
-        )
-        await conn.execute(
-            user_sessions.insert().values(
-                user_id=user.id, token_hash=token_digest(token), created_at=now
+            # Each sign-in gets a few guesses, then the password must be typed again:
+            # without this the code prompt would be an oracle for six digits.
+            failures = (challenge.failed_codes or 0) + 1
+            spent = failures >= MAX_FAILED_CODES
+            await conn.execute(
+                signin_challenges.update()
+                .where(signin_challenges.c.id == body.challenge_id)
+                .values(failed_codes=failures, used_at=now if spent else None)
             )
-        )
+            refusal = Unauthorised(
+                "too many wrong codes: sign in again from the start" if spent else NOT_ACCEPTED
+            )
+        else:
+            token = new_token()
+            await conn.execute(
+                signin_challenges.update()
+                .where(signin_challenges.c.id == body.challenge_id)
+                .values(used_at=now)
+            )
+            await conn.execute(
+                user_sessions.insert().values(
+                    user_id=user.id, token_hash=token_digest(token), created_at=now
+                )
+            )
+    if status is None:
+        raise refusal  # after the transaction, so the failed attempt is counted
     return EndUserMfaResult(status=status, session_token=token)  # type: ignore[arg-type]
 
 
