@@ -18,7 +18,8 @@ from supportdesk.api.base import ClientBase, seg
 from supportdesk.api.models import Wire
 
 ChallengeChannel = Literal["totp", "sms", "email"]
-RecoveryAction = Literal["remove_factor", "reset_mfa", "issue_access_code"]
+RecoveryAction = Literal["remove_factor", "reset_mfa", "issue_access_code", "reenrol_totp"]
+"""What an approval can carry out (a re-enrolment is filed from the authenticator branch)."""
 ApprovalStatus = Literal["pending", "approved", "denied", "expired"]
 ApprovalFilter = Literal["pending", "decided", "all"]
 
@@ -142,8 +143,13 @@ class ApprovalSummary(Wire):
     yours_pending: int
 
 
+def new_idempotency_key() -> str:
+    """A fresh key for one state change; a retry of that change sends it again."""
+    return uuid.uuid4().hex
+
+
 def _key(given: str | None) -> str:
-    return given or uuid.uuid4().hex
+    return given or new_idempotency_key()
 
 
 class RecoveryCalls(ClientBase):

@@ -14,8 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from supportdesk.api.base import ClientBase, seg
+from supportdesk.api.base import ClientBase, parse, seg
 from supportdesk.api.models import FactorType, MfaStatus, UserProfile, Wire
+from supportdesk.api.recovery import RecoveryResult, new_idempotency_key
 from supportdesk.rules.policy import Check
 
 VerdictKind = Literal[
@@ -160,12 +161,26 @@ class TotpCalls(ClientBase):
         reason: str,
         verification: Sequence[Check | str],
         factor_id: str | None = None,
-    ) -> TotpReenrolment:
-        """Never retried: a second call finds the secret already retired and is refused."""
+        idempotency_key: str | None = None,
+    ) -> TotpReenrolment | RecoveryResult:
+        """Re-enrolled now, or (a sensitive account) stored for a lead: a `RecoveryResult`
+        with status "pending_approval" and the approval.
+
+        Sent with an idempotency key (one is made up when none is given), so a retry
+        returns the first answer instead of acting twice.
+        """
         body = TotpReenrolRequest(
             ticket_id=ticket_id,
             reason=reason,
             verification=[Check(c) for c in verification],
             factor_id=factor_id,
         )
-        return await self._post(f"/v1/users/{seg(user_id)}/totp/reenrol", TotpReenrolment, body)
+        response = await self._send(
+            "POST",
+            f"/v1/users/{seg(user_id)}/totp/reenrol",
+            json=body,
+            idempotency_key=idempotency_key or new_idempotency_key(),
+        )
+        if response.status_code == 202:
+            return parse(RecoveryResult, response)
+        return parse(TotpReenrolment, response)

@@ -1,11 +1,14 @@
-"""Lost phone or key: what the service checks and does, directly or once a lead approves.
+"""Account changes that may need four-eyes: what the service checks and does, directly or
+once a lead approves.
 
 The policy (`supportdesk.rules.policy`) says who may do what to whom; this
 module gathers the facts it needs from the store (the target, the ticket, the
-identity checks the service itself verified), carries the action out, and
-writes the audit entry in the caller's transaction. The direct path
-(`routers/recovery.py`) and the approval path (`routers/approvals.py`) share it,
-so an approved request does exactly what a direct one would have done.
+identity checks the service itself verified), files a request for a lead when
+the target is sensitive, carries the action out, and writes the audit entry in
+the caller's transaction. The direct paths (`routers/recovery.py` for a lost
+phone or key, `routers/totp.py` for re-enrolling the authenticator app) and the
+approval path (`routers/approvals.py`) share it, so an approved request does
+exactly what a direct one would have done.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from supportdesk.rules.policy import (
     RefusalCode,
     Target,
     TargetKind,
+    approval_expires_at,
     sensitivity,
 )
 from supportdesk.service.audit import Actor, append_audit
@@ -44,6 +48,7 @@ from supportdesk.service.db.schema import (
     users,
 )
 from supportdesk.service.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from supportdesk.service.idempotency import Answer
 from supportdesk.service.security import code_digest, new_access_code, normalise_access_code
 from supportdesk.service.views import active_factor_rows
 
@@ -66,8 +71,11 @@ AUDIT_NAMES: Mapping[Action, str] = {
     Action.REMOVE_FACTOR: "factor.remove",
     Action.RESET_MFA: "mfa.reset",
     Action.ISSUE_ACCESS_CODE: "access_code.issue",
+    Action.REENROL_TOTP: "totp.reenrol",
 }
 FACTOR_WORDS = {"totp": "Authenticator app", "sms": "SMS", "security_key": "Security key"}
+METHOD_WORDS = {"totp": "an authenticator app", "sms": "SMS", "security_key": "a security key"}
+"""A method as a sentence names it: "signs in with SMS or a security key"."""
 
 
 # -- facts ----------------------------------------------------------------------------------
@@ -226,6 +234,104 @@ def decision_refusal(decision: Decision) -> ServiceError:
     return refusal_error(decision.code, decision.reasons)
 
 
+# -- four-eyes: a request for a lead ----------------------------------------------------------
+
+
+async def pending_refusal(
+    conn: AsyncConnection, action: Action, user_id: str, now: datetime
+) -> ServiceError | None:
+    """One request per action and user waits at a time: the refusal when one already does."""
+    pending = (
+        await conn.execute(
+            select(approvals.c.id)
+            .where(approvals.c.target_user_id == user_id)
+            .where(approvals.c.action == action.value)
+            .where(approvals.c.status == "pending")
+            .where(approvals.c.expires_at > now)
+        )
+    ).first()
+    if pending is None:
+        return None
+    return refusal_error(
+        "pending",
+        [
+            f"Request #{pending.id} to {ACTION_TITLES[action].lower()} for this user is "
+            "already waiting for a lead."
+        ],
+    )
+
+
+async def file_approval(
+    conn: AsyncConnection,
+    *,
+    action: Action,
+    actor: Actor,
+    facts: TargetFacts,
+    ticket_id: str,
+    reason: str,
+    checks: Collection[str],
+    verification_ids: Sequence[str],
+    factor_id: str | None,
+    decision: Decision,
+    now: datetime,
+    request_id: str,
+    detail: Mapping[str, Any],
+) -> Answer:
+    """Store the request for a lead, audit it, and answer 202 with the approval."""
+    params: dict[str, object] = {
+        "requested_by_role": actor.role,
+        "sensitive_because": list(sensitivity(facts.target, now)),
+    }
+    if factor_id is not None:
+        params["factor_id"] = factor_id
+    params["verification_ids"] = list(verification_ids)
+    inserted = await conn.execute(
+        approvals.insert().values(
+            action=action.value,
+            target_user_id=facts.id,
+            requested_by=actor.name,
+            ticket_id=ticket_id,
+            reason=reason,
+            verification=dump_checks(checks),
+            params=dump_params(params),
+            status="pending",
+            created_at=now,
+            expires_at=approval_expires_at(now),
+        )
+    )
+    key = inserted.inserted_primary_key
+    assert key is not None
+    approval_id = int(key[0])
+    await audit_recovery(
+        conn,
+        at=now,
+        actor=actor,
+        action=action,
+        outcome="pending_approval",
+        user_id=facts.id,
+        ticket_id=ticket_id,
+        reason=reason,
+        verification=checks,
+        detail={**detail, "approval_id": approval_id, "why": list(decision.reasons)},
+        request_id=request_id,
+    )
+    view = await approval_view(conn, approval_id, now)
+    because = " ".join(view.sensitive_because)
+    return Answer(
+        RecoveryResult(
+            status="pending_approval",
+            action=view.action,
+            user_id=facts.id,
+            summary=(
+                f"Stored as request #{approval_id} for a team lead: {because} "
+                "Nothing changes until a lead approves; the request lapses in 24 hours."
+            ),
+            approval=view,
+        ),
+        status_code=202,
+    )
+
+
 # -- carrying out -------------------------------------------------------------------------------
 
 
@@ -238,6 +344,8 @@ class Effect:
     sessions_revoked: int = 0
     access_code: str | None = None
     access_code_expires_at: datetime | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """More for the audit entry (a re-enrolment: the methods left and the MFA status)."""
 
     def detail(self) -> dict[str, Any]:
         found: dict[str, Any] = {"factors_removed": list(self.factors_removed)}
@@ -245,7 +353,7 @@ class Effect:
             found["sessions_revoked"] = self.sessions_revoked
         if self.access_code_expires_at is not None:
             found["access_code_expires_at"] = self.access_code_expires_at.isoformat()
-        return found
+        return {**found, **self.extra}
 
     def result(self, action: Action, user_id: str) -> RecoveryResult:
         return RecoveryResult(
@@ -267,7 +375,54 @@ def _wire_action(action: Action) -> RecoveryAction:
         return "reset_mfa"
     if action is Action.ISSUE_ACCESS_CODE:
         return "issue_access_code"
+    if action is Action.REENROL_TOTP:
+        return "reenrol_totp"
     raise ValueError(f"{action} is not a recovery action")
+
+
+def next_sign_in(name: str, remaining: Sequence[str]) -> str:
+    """What the user meets after a re-enrolment, in words the agent can read out."""
+    if remaining:
+        others = " or ".join(METHOD_WORDS.get(t, t) for t in remaining)
+        return (
+            f"{name} signs in with {others}, then Alvys asks to set up the authenticator"
+            " app again with a new QR code."
+        )
+    return (
+        f"{name} has no other method: the next sign-in goes straight to MFA setup,"
+        " where Alvys shows a new QR code to scan."
+    )
+
+
+@dataclass(frozen=True)
+class Retired:
+    """What retiring an authenticator app's secret left the user with."""
+
+    remaining_methods: list[str]
+    mfa_status: str
+
+
+async def retire_app(
+    conn: AsyncConnection,
+    user: Mapping[Any, Any],
+    active: Sequence[Mapping[Any, Any]],
+    app: Mapping[Any, Any],
+    now: datetime,
+) -> Retired:
+    """Re-enrol: the app's secret is gone (its codes fail at once), a new QR code is due."""
+    remaining = sorted({f["type"] for f in active if f["id"] != app["id"]})
+    mfa_status = str(user["mfa_status"]) if remaining else "setup_required"
+    await conn.execute(
+        factors.update()
+        .where(factors.c.id == app["id"])
+        .values(removed_at=now, totp_secret=None, last_totp_step=None)
+    )
+    await conn.execute(
+        users.update()
+        .where(users.c.id == user["id"])
+        .values(enrol_required="totp", mfa_status=mfa_status)
+    )
+    return Retired(remaining, mfa_status)
 
 
 async def carry_out(
@@ -350,7 +505,30 @@ async def carry_out(
             access_code=code,
             access_code_expires_at=expires,
         )
+    if action is Action.REENROL_TOTP:
+        app = facts.factor(factor_id or "")
+        assert app is not None and app["type"] == "totp"
+        retired = await retire_app(conn, facts.user, facts.factors, app, now)
+        return Effect(
+            summary=(
+                f"Re-enrolled {factor_words(app)}: the codes it shows are refused from now on. "
+                f"{next_sign_in(name, retired.remaining_methods)}"
+            ),
+            factors_removed=(factor_words(app),),
+            extra={
+                "label": app["label"],
+                "remaining_methods": retired.remaining_methods,
+                "mfa_status": retired.mfa_status,
+            },
+        )
     raise ValueError(f"{action} is not a recovery action")
+
+
+def factor_gone(action: Action) -> ServiceError:
+    """The refusal when the factor a request names is no longer on the account."""
+    if action is Action.REENROL_TOTP:
+        return Conflict("The authenticator app this request would re-enrol is already retired.")
+    return Conflict("The factor this request would remove is already gone.")
 
 
 async def audit_recovery(

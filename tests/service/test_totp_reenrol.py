@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from supportdesk.api.client import SupportDeskClient
-from supportdesk.api.errors import Conflict, Forbidden, InvalidInput, Unauthorised
+from supportdesk.api.errors import Conflict, InvalidInput, Unauthorised
+from supportdesk.api.recovery import RecoveryResult
 from supportdesk.rules.policy import Check
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.db.schema import factors, users
@@ -169,30 +170,31 @@ async def test_what_the_policy_needs_is_asked_for_and_nothing_changes(
     assert (await agent.get_user(RAY)).factor_types == ["totp"]
 
 
-async def test_an_admins_app_needs_a_leads_approval(
+async def test_an_admins_app_goes_to_a_lead_as_a_request(
     agent: SupportDeskClient, ctx: ServiceContext
 ) -> None:
     # Denise Washington (u1004, ticket T-1052) is an administrator.
-    with pytest.raises(Forbidden) as caught:
-        await agent.reenrol_totp(
-            "u1004", "T-1052", reason=REASON, verification=[Check.ACCOUNT_OWNER_CALLBACK]
-        )
-    assert caught.value.code == "needs_approval"
-    assert "administrator" in caught.value.message
-    assert "/v1/approvals" in caught.value.message
+    pending = await agent.reenrol_totp(
+        "u1004", "T-1052", reason=REASON, verification=[Check.ACCOUNT_OWNER_CALLBACK]
+    )
+    assert isinstance(pending, RecoveryResult)
+    assert (pending.status, pending.action) == ("pending_approval", "reenrol_totp")
+    assert pending.approval is not None
+    assert "administrator" in pending.summary and "Nothing changes" in pending.summary
     profile = await agent.get_user("u1004")
     assert profile.factor_types == ["totp"] and profile.enrol_required is None
 
-    # A lead acting alone is refused the same way: four-eyes.
+    # The same request again, even from a lead, waits behind the first.
     ctx.clock.advance(timedelta(seconds=30))
     await sign_in_as(agent, ctx, "demo-lead")
-    with pytest.raises(Forbidden) as again:
+    with pytest.raises(Conflict) as again:
         await agent.reenrol_totp(
             "u1004", "T-1052", reason=REASON, verification=[Check.ACCOUNT_OWNER_CALLBACK]
         )
-    assert "second lead" in again.value.message
-    refused = (await agent.audit_page(action="totp.reenrol")).entries
-    assert [e.outcome for e in refused] == ["needs_approval", "needs_approval"]
+    assert f"Request #{pending.approval.id}" in again.value.message
+    assert "already waiting for a lead" in again.value.message
+    logged = (await agent.audit_page(action="totp.reenrol")).entries
+    assert [e.outcome for e in logged] == ["refused", "pending_approval"]  # newest first
 
 
 async def test_a_service_account_gets_the_articles_answer(agent: SupportDeskClient) -> None:

@@ -7,16 +7,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from textual.pilot import Pilot
-from textual.widgets import Digits, Input, Select, Static
+from textual.widgets import Button, DataTable, Digits, Input, Select, Static
 
 from supportdesk.embedded import client_for
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.demo.seed import read_demo_phone
 from supportdesk.tui.app import SupportDeskApp
 from supportdesk.tui.screens.account import AccountScreen
+from supportdesk.tui.screens.approvals import ApprovalsScreen
 from supportdesk.tui.screens.authenticator import AuthenticatorScreen, ReenrolScreen
+from supportdesk.tui.screens.lost_device import ConfirmRecovery
 from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.screens.resolve import ResolveScreen
+from tests.support import sign_in_as
 from tests.tui.desk_harness import make_desk
 from tests.tui.test_desk_journey import sign_in, wait_for_screen
 
@@ -145,7 +148,7 @@ async def test_an_old_secret_is_re_enrolled_behind_a_confirmation(ctx: ServiceCo
     assert (started.status, started.enrol_required) == ("setup_required", "totp")
 
 
-async def test_refusals_an_agent_meets_on_this_branch(
+async def test_an_admins_re_enrolment_goes_to_a_lead_who_approves_it_in_the_inbox(
     ctx: ServiceContext,
 ) -> None:
     app = make_desk(ctx)
@@ -154,7 +157,61 @@ async def test_refusals_an_agent_meets_on_this_branch(
         await type_and_check(pilot, "", "", "9:42 AM")
         await pilot.press("n")
         await wait_for_screen(pilot, ReenrolScreen)
-        assert "A team lead must approve" in text_of(app, "#reenrol-needs")
+        assert "A team lead must approve." in text_of(app, "#reenrol-needs")
+        assert str(app.screen.query_one("#reenrol", Button).label) == "Send to a lead"
+        app.screen.query_one("#reenrol-check", Select).value = "account_owner_callback"
+        app.screen.query_one("#reenrol-reason", Input).value = "Authy restored from a backup"
+        app.screen.query_one("#reenrol-reason", Input).focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, AuthenticatorScreen)
+        await settle(pilot)
+        state = text_of(app, "#reenrol-state")
+        assert state.startswith("Waiting for a team lead: Stored as request #1")
+        assert "Denise's app keeps working" in state
+        assert app.screen.check_action("reenrol", ()) is False  # one request is enough
+        await pilot.press("x")
+        await wait_for_screen(pilot, ResolveScreen)
+        assert app.screen.query_one("#outcome", Select).value == "escalated"
+
+    ctx.clock.advance(timedelta(seconds=30))
+    lead_desk = make_desk(ctx)
+    async with lead_desk.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, ctx, "demo-lead")
+        await pilot.press("p")
+        await wait_for_screen(pilot, ApprovalsScreen)
+        await settle(pilot)
+        row = lead_desk.screen.query_one("#approvals", DataTable).get_row_at(0)
+        assert row[1:4] == ["Re-enrol app", "Denise Washington", "demo-agent"]
+        detail = text_of(lead_desk, "#approval-detail")
+        assert "#1 Re-enrol the authenticator app (new QR code) · pending" in detail
+        assert "Factor: Authenticator app 'Authy'" in detail
+        await pilot.press("a")
+        await wait_for_screen(pilot, ConfirmRecovery)
+        assert "Denise Washington scans a new QR code" in text_of(lead_desk, "#confirm-body")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ApprovalsScreen)
+        await settle(pilot)
+        assert "nothing is waiting for a decision" in text_of(lead_desk, "#approvals-title")
+
+    async with client_for(ctx) as client:
+        started = await client.enduser_sign_in("denise.washington@greatlakesdryvan.example", "demo")
+    assert (started.status, started.enrol_required) == ("setup_required", "totp")
+
+
+async def test_refusals_an_agent_meets_on_this_branch(
+    ctx: ServiceContext,
+) -> None:
+    async with client_for(ctx) as other_desk:  # a colleague already asked a lead
+        await sign_in_as(other_desk, ctx, "demo-agent2")
+        await other_desk.reenrol_totp(
+            "u1004", "T-1052", reason="lost the Authy phone", verification=["email_code"]
+        )
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(pilot, ctx, "T-1052")  # Denise Washington, an administrator
+        await type_and_check(pilot, "", "", "9:42 AM")
+        await pilot.press("n")
+        await wait_for_screen(pilot, ReenrolScreen)
         app.screen.query_one("#reenrol-check", Select).value = "account_owner_callback"
         app.screen.query_one("#reenrol-reason", Input).value = "lost the Authy phone"
         app.screen.query_one("#reenrol-reason", Input).focus()
@@ -162,8 +219,7 @@ async def test_refusals_an_agent_meets_on_this_branch(
         await settle(pilot)
         assert isinstance(app.screen, ReenrolScreen)
         message = text_of(app, "#reenrol-message")
-        assert "administrator" in message and "/v1/approvals" in message
-        assert "escalate the ticket to a team lead" in message
+        assert "Request #1" in message and "already waiting for a lead" in message
         assert not app.screen.query_one("#reenrol").display  # nothing left to retry here
 
         # Back to the queue, and on to a user who gets codes by SMS only.

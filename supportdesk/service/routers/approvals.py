@@ -38,6 +38,7 @@ from supportdesk.service.recovery_actions import (
     audit_recovery,
     carry_out,
     decision_refusal,
+    factor_gone,
     load_target,
     refusal_error,
 )
@@ -150,7 +151,7 @@ async def approve(
                 await _set_status(conn, approval_id, "expired")
             refusal = _finished(row, status)
         elif factor_id is not None and facts.factor(str(factor_id)) is None:
-            refusal = Conflict("The factor this request would remove is already gone.")
+            refusal = factor_gone(action)
         else:
             decision = decide(
                 action,

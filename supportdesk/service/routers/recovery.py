@@ -29,17 +29,9 @@ from supportdesk.api.recovery import (
     RemoveFactorRequest,
     SendChallenge,
 )
-from supportdesk.rules.policy import (
-    ACTION_TITLES,
-    Action,
-    Outcome,
-    RefusalCode,
-    approval_expires_at,
-    decide,
-    sensitivity,
-)
+from supportdesk.rules.policy import Action, Outcome, RefusalCode, decide
 from supportdesk.service.audit import append_audit
-from supportdesk.service.db.schema import approvals, factors, recovery_challenges
+from supportdesk.service.db.schema import factors, recovery_challenges
 from supportdesk.service.deps import Ctx, CurrentAgent, Principal, RequestId
 from supportdesk.service.errors import Conflict, InvalidInput, NotFound, RateLimited, ServiceError
 from supportdesk.service.idempotency import Answer, IdempotencyKey, request_hash, run_once
@@ -50,16 +42,15 @@ from supportdesk.service.recovery_actions import (
     CHALLENGE_TTL,
     CHANNEL_CHECK,
     VERIFICATION_TTL,
-    approval_view,
     audit_recovery,
     carry_out,
     decision_refusal,
-    dump_checks,
-    dump_params,
     factor_words,
+    file_approval,
     load_target,
     mask_email,
     mask_phone,
+    pending_refusal,
     refusal_error,
     resolve_verification,
     ticket_problem,
@@ -479,24 +470,9 @@ async def _act(
         if factor_id is not None:
             base_detail["factor_id"] = factor_id
         if refusal is None and decision.outcome is Outcome.NEEDS_APPROVAL:
-            pending = (
-                await conn.execute(
-                    select(approvals.c.id)
-                    .where(approvals.c.target_user_id == user_id)
-                    .where(approvals.c.action == action.value)
-                    .where(approvals.c.status == "pending")
-                    .where(approvals.c.expires_at > now)
-                )
-            ).first()
-            if pending is not None:
-                refusal = refusal_error(
-                    "pending",
-                    [
-                        f"Request #{pending.id} to {ACTION_TITLES[action].lower()} for this "
-                        "user is already waiting for a lead."
-                    ],
-                )
-                why = "already_pending"
+            waiting = await pending_refusal(conn, action, user_id, now)
+            if waiting is not None:
+                refusal, why = waiting, "already_pending"
         if refusal is not None:
             await audit_recovery(
                 conn,
@@ -513,57 +489,20 @@ async def _act(
             )
             return refusal
         if decision.outcome is Outcome.NEEDS_APPROVAL:
-            params: dict[str, object] = {
-                "requested_by_role": agent.role,
-                "sensitive_because": list(sensitivity(facts.target, now)),
-            }
-            if factor_id is not None:
-                params["factor_id"] = factor_id
-            params["verification_ids"] = verification.verification_ids
-            inserted = await conn.execute(
-                approvals.insert().values(
-                    action=action.value,
-                    target_user_id=user_id,
-                    requested_by=agent.username,
-                    ticket_id=ticket_id,
-                    reason=reason,
-                    verification=dump_checks(verification.names),
-                    params=dump_params(params),
-                    status="pending",
-                    created_at=now,
-                    expires_at=approval_expires_at(now),
-                )
-            )
-            key = inserted.inserted_primary_key
-            assert key is not None
-            approval_id = int(key[0])
-            await audit_recovery(
+            return await file_approval(
                 conn,
-                at=now,
-                actor=agent.actor,
                 action=action,
-                outcome="pending_approval",
-                user_id=user_id,
+                actor=agent.actor,
+                facts=facts,
                 ticket_id=ticket_id,
                 reason=reason,
-                verification=verification.names,
-                detail={**base_detail, "approval_id": approval_id, "why": list(decision.reasons)},
+                checks=verification.names,
+                verification_ids=verification.verification_ids,
+                factor_id=factor_id,
+                decision=decision,
+                now=now,
                 request_id=rid,
-            )
-            view = await approval_view(conn, approval_id, now)
-            because = " ".join(view.sensitive_because)
-            return Answer(
-                RecoveryResult(
-                    status="pending_approval",
-                    action=view.action,
-                    user_id=user_id,
-                    summary=(
-                        f"Stored as request #{approval_id} for a team lead: {because} "
-                        "Nothing changes until a lead approves; the request lapses in 24 hours."
-                    ),
-                    approval=view,
-                ),
-                status_code=202,
+                detail=base_detail,
             )
         effect = await carry_out(
             conn, ctx, action, facts, factor_id=factor_id, issued_by=agent.username, now=now

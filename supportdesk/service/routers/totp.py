@@ -8,8 +8,9 @@ diagnosis is audited as a sensitive read. Only figures and advice leave.
 
 Re-enrol retires the app's secret so the old codes stop working and the user
 scans a new QR code at the next sign-in; the support policy decides what it
-needs, and a sensitive account is refused here until the approvals workflow
-carries it out with a lead's approval.
+needs. On a sensitive account it is filed for a team lead like the lost-phone
+actions (`recovery_actions.file_approval`), and the lead's approval carries it
+out through the same code (`recovery_actions.carry_out`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from datetime import timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from supportdesk.api.recovery import RecoveryResult
 from supportdesk.api.totp import (
     CodeCheck,
     DriftFigures,
@@ -43,7 +46,7 @@ from supportdesk.rules.drift import (
 from supportdesk.rules.phone_time import PhoneTimeError, PhoneTimeReading, parse_phone_time
 from supportdesk.rules.policy import Action, Decision, Outcome, RefusalCode, Target, decide
 from supportdesk.service.audit import append_audit
-from supportdesk.service.db.schema import factors, tickets, users
+from supportdesk.service.db.schema import tickets
 from supportdesk.service.deps import Ctx, CurrentAgent, RequestId
 from supportdesk.service.errors import (
     Conflict,
@@ -53,7 +56,17 @@ from supportdesk.service.errors import (
     RateLimited,
     ServiceError,
 )
+from supportdesk.service.idempotency import Answer, IdempotencyKey, request_hash, run_once
 from supportdesk.service.ratelimit import Limit, take
+from supportdesk.service.recovery_actions import (
+    AUDIT_NAMES,
+    METHOD_WORDS,
+    file_approval,
+    load_target,
+    next_sign_in,
+    pending_refusal,
+    retire_app,
+)
 from supportdesk.service.security import TOTP_STEP_S
 from supportdesk.service.views import active_factor_rows, profile_view, user_row
 
@@ -63,21 +76,6 @@ WINDOW_STEPS = 240
 """±2 h of 30-second steps: wide enough for a clock set an hour off by hand."""
 
 DIAGNOSE_WINDOW = timedelta(minutes=10)
-
-APPROVAL_ROUTE = (
-    "Four-eyes changes go through the leads' approvals (/v1/approvals), which do not carry"
-    " out a re-enrolment yet: escalate the ticket to a team lead."
-)
-"""Where a sensitive re-enrolment goes instead, said plainly until approvals can carry it out."""
-
-FACTOR_WORDS = {"totp": "an authenticator app", "sms": "SMS", "security_key": "a security key"}
-
-
-class NeedsApproval(Forbidden):
-    """The policy allows this only with a team lead's approval."""
-
-    code = "needs_approval"
-
 
 # -- shared lookups -------------------------------------------------------------------
 
@@ -116,7 +114,7 @@ def _totp_factor(
         for factor in active:
             if factor["id"] == factor_id:
                 if factor["type"] != "totp" or not factor["totp_secret"]:
-                    kind = FACTOR_WORDS.get(factor["type"], factor["type"])
+                    kind = METHOD_WORDS.get(factor["type"], factor["type"])
                     raise InvalidInput(
                         f"factor {factor_id} is {kind}, not an authenticator app",
                         field="factor_id",
@@ -142,8 +140,6 @@ def _totp_factor(
 def _policy_refusal(decision: Decision) -> ServiceError:
     """The policy's answer as an API error, with its own sentences as the message."""
     message = " ".join(decision.reasons)
-    if decision.outcome is Outcome.NEEDS_APPROVAL:
-        return NeedsApproval(f"{message} {APPROVAL_ROUTE}")
     fields = {
         RefusalCode.TICKET_REQUIRED: "ticket_id",
         RefusalCode.REASON_REQUIRED: "reason",
@@ -328,102 +324,109 @@ async def diagnose(
 # -- re-enrol ---------------------------------------------------------------------------
 
 
-def _next_sign_in(name: str, remaining: Sequence[str]) -> str:
-    """What the user meets next, in words the agent can read out."""
-    if remaining:
-        others = " or ".join(FACTOR_WORDS.get(t, t) for t in remaining)
-        return (
-            f"{name} signs in with {others}, then Alvys asks to set up the authenticator"
-            " app again with a new QR code."
-        )
-    return (
-        f"{name} has no other method: the next sign-in goes straight to MFA setup,"
-        " where Alvys shows a new QR code to scan."
-    )
-
-
-@router.post("/reenrol", response_model=TotpReenrolment)
+@router.post(
+    "/reenrol",
+    response_model=TotpReenrolment,
+    responses={202: {"model": RecoveryResult, "description": "stored for a lead's approval"}},
+)
 async def reenrol(
-    user_id: str, body: TotpReenrolRequest, agent: CurrentAgent, ctx: Ctx, rid: RequestId
-) -> TotpReenrolment:
-    """Retire the app's secret: old codes fail at once, and a new QR code comes at next sign-in."""
-    now = ctx.clock.now()
+    user_id: str,
+    body: TotpReenrolRequest,
+    agent: CurrentAgent,
+    ctx: Ctx,
+    rid: RequestId,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Retire the app's secret: old codes fail at once, and a new QR code comes at next sign-in.
+
+    On a sensitive account (admin, support staff, reset in the last 7 days) the request is
+    stored for a team lead instead (202 with the approval); the lead's approval carries it
+    out (`/v1/approvals/{id}/approve`).
+    """
+    fingerprint = request_hash("POST", request.url.path, body)
     reason = body.reason.strip()
     checks = [c.value for c in body.verification]
-    refusal: ServiceError | None = None
-    result: TotpReenrolment | None = None
-    async with ctx.engine.begin() as conn:
-        user = await user_row(conn, user_id)
+
+    async def work(conn: AsyncConnection) -> Answer | ServiceError:
+        now = ctx.clock.now()
+        facts = await load_target(conn, user_id)
         await _open_ticket_for(conn, body.ticket_id, user_id)
-        active = await active_factor_rows(conn, user_id)
         decision = decide(
             Action.REENROL_TOTP,
             agent.role,
-            _target(user, active),
+            facts.target,
             ticket_id=body.ticket_id,
             reason=reason,
             checks=body.verification,
             now=now,
         )
-        if not decision.allowed:
-            await append_audit(
+        audit: dict[str, Any] = {
+            "at": now,
+            "actor": agent.actor,
+            "action": AUDIT_NAMES[Action.REENROL_TOTP],
+            "target_user": user_id,
+            "ticket_id": body.ticket_id,
+            "reason": reason or None,
+            "verification": checks,
+            "request_id": rid,
+        }
+        if decision.refused:
+            code = decision.code.value if decision.code else None
+            await append_audit(conn, **audit, outcome="refused", detail={"code": code})
+            return _policy_refusal(decision)
+        factor = _totp_factor(facts.user, facts.factors, body.factor_id)
+        if decision.outcome is Outcome.NEEDS_APPROVAL:
+            waiting = await pending_refusal(conn, Action.REENROL_TOTP, user_id, now)
+            if waiting is not None:
+                await append_audit(
+                    conn,
+                    **audit,
+                    outcome="refused",
+                    detail={"factor_id": factor["id"], "code": "pending", "why": waiting.message},
+                )
+                return waiting
+            return await file_approval(
                 conn,
-                at=now,
+                action=Action.REENROL_TOTP,
                 actor=agent.actor,
-                action="totp.reenrol",
-                outcome=decision.outcome.value,
-                target_user=user_id,
-                ticket_id=body.ticket_id,
-                reason=reason or None,
-                verification=checks,
-                detail={"code": decision.code.value if decision.code else None},
-                request_id=rid,
-            )
-            refusal = _policy_refusal(decision)
-        else:
-            factor = _totp_factor(user, active, body.factor_id)
-            remaining = sorted({f["type"] for f in active if f["id"] != factor["id"]})
-            mfa_status = user["mfa_status"] if remaining else "setup_required"
-            await conn.execute(
-                factors.update()
-                .where(factors.c.id == factor["id"])
-                .values(removed_at=now, totp_secret=None, last_totp_step=None)
-            )
-            await conn.execute(
-                users.update()
-                .where(users.c.id == user_id)
-                .values(enrol_required="totp", mfa_status=mfa_status)
-            )
-            await append_audit(
-                conn,
-                at=now,
-                actor=agent.actor,
-                action="totp.reenrol",
-                outcome="success",
-                target_user=user_id,
-                ticket_id=body.ticket_id,
+                facts=facts,
+                ticket_id=body.ticket_id.strip(),
                 reason=reason,
-                verification=checks,
-                detail={
-                    "factor_id": factor["id"],
-                    "label": factor["label"],
-                    "remaining_methods": remaining,
-                    "mfa_status": mfa_status,
-                },
+                checks=checks,
+                verification_ids=(),
+                factor_id=str(factor["id"]),
+                decision=decision,
+                now=now,
                 request_id=rid,
+                detail={"factor_id": factor["id"], "label": factor["label"]},
             )
-            result = TotpReenrolment(
+        retired = await retire_app(conn, facts.user, facts.factors, factor, now)
+        await append_audit(
+            conn,
+            **audit,
+            outcome="success",
+            detail={
+                "factor_id": factor["id"],
+                "label": factor["label"],
+                "remaining_methods": retired.remaining_methods,
+                "mfa_status": retired.mfa_status,
+            },
+        )
+        return Answer(
+            TotpReenrolment(
                 user_id=user_id,
                 retired_factor_id=factor["id"],
                 retired_label=factor["label"],
                 retired_at=now,
                 enrol_required="totp",
-                mfa_status=mfa_status,
-                remaining_methods=remaining,  # type: ignore[arg-type]
-                next_sign_in=_next_sign_in(user["name"], remaining),
+                mfa_status=retired.mfa_status,  # type: ignore[arg-type]
+                remaining_methods=retired.remaining_methods,  # type: ignore[arg-type]
+                next_sign_in=next_sign_in(facts.user["name"], retired.remaining_methods),
                 profile=await profile_view(conn, user_id),
             )
-    if refusal is not None:
-        raise refusal
-    assert result is not None
-    return result
+        )
+
+    return await run_once(
+        ctx, agent=agent.username, key=idempotency_key, fingerprint=fingerprint, work=work
+    )

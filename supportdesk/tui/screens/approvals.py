@@ -38,6 +38,7 @@ SHORT_ACTIONS = {
     "remove_factor": "Remove factor",
     "reset_mfa": "Reset MFA",
     "issue_access_code": "Access code",
+    "reenrol_totp": "Re-enrol app",
 }
 
 
@@ -211,6 +212,11 @@ class ApprovalsScreen(DeskScreen):
         ]
         if a.action == "issue_access_code":
             lines.append("The access code is then shown to you once: read it to the user.")
+        elif a.action == "reenrol_totp":
+            lines.append(
+                "The app's codes stop working at once; at the next sign-in "
+                f"{escape(a.target_name)} scans a new QR code."
+            )
         self.app.push_screen(
             ConfirmRecovery(
                 f"Approve #{a.id} · {escape(a.action_title)}",

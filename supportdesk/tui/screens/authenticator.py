@@ -4,11 +4,14 @@ In the article's order: the user reads the code in the app, then the next one
 when it changes (two codes make the match certain), and optionally the time
 their phone shows. The service answers with the drift, drawn large, the
 verdict and the platform steps. When the app holds an old secret the agent
-re-enrols it, behind a confirmation that says what the user will meet.
+re-enrols it, behind a confirmation that says what the user will meet; on a
+sensitive account the confirmation sends the request to a team lead instead,
+and the approvals inbox carries it out once a lead approves.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.markup import escape
@@ -19,6 +22,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, ContentSwitcher, Footer, Input, Select, Static
 
 from supportdesk.api.errors import ApiError, Conflict, Forbidden, InvalidInput, RateLimited
+from supportdesk.api.recovery import RecoveryResult
 from supportdesk.rules.policy import Check, Target, TargetKind, sensitivity
 from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.screens.branch_base import BranchScreen
@@ -94,8 +98,12 @@ def reenrol_consequence(profile: UserProfile, factor: Factor) -> str:
     return text + f" [b]{escape(name)} has no other method[/b]: the next sign-in goes to setup."
 
 
-class ReenrolScreen(DeskModal["TotpReenrolment | None"]):
-    """The confirmation: the consequence, what the policy needs, then the call."""
+class ReenrolScreen(DeskModal["TotpReenrolment | RecoveryResult | None"]):
+    """The confirmation: the consequence, what the policy needs, then the call.
+
+    On a sensitive account the call files a request for a team lead (a `RecoveryResult`
+    awaiting approval) instead of re-enrolling.
+    """
 
     CSS_PATH = stylesheet("authenticator")
 
@@ -106,6 +114,7 @@ class ReenrolScreen(DeskModal["TotpReenrolment | None"]):
         self.profile = profile
         self.ticket = ticket
         self.factor = factor
+        self.key = uuid.uuid4().hex  # one key per confirmation: a retry never acts twice
 
     def compose(self) -> ComposeResult:
         name = escape(self.profile.name)
@@ -120,10 +129,10 @@ class ReenrolScreen(DeskModal["TotpReenrolment | None"]):
             )
             yield Input(placeholder="Reason, for the audit log", id="reenrol-reason")
             yield Static("", id="reenrol-message")
-            yield Button("Re-enrol", id="reenrol", variant="error")
+            label = "Send to a lead" if self.sensitive_because() else "Re-enrol"
+            yield Button(label, id="reenrol", variant="error")
 
-    def needs(self) -> str:
-        """The policy's requirements, said before the agent submits."""
+    def sensitive_because(self) -> tuple[str, ...]:
         p = self.profile
         target = Target(
             kind=TargetKind(p.kind),
@@ -132,7 +141,11 @@ class ReenrolScreen(DeskModal["TotpReenrolment | None"]):
             last_mfa_reset_at=p.last_mfa_reset_at,
             factor_count=len(p.factors),
         )
-        why = sensitivity(target, self.desk.now())
+        return sensitivity(target, self.desk.now())
+
+    def needs(self) -> str:
+        """The policy's requirements, said before the agent submits."""
+        why = self.sensitive_because()
         text = "Needs one identity check and a reason; both go in the audit log."
         if why:
             text += f" [b]{' '.join(why)} A team lead must approve.[/b]"
@@ -170,6 +183,7 @@ class ReenrolScreen(DeskModal["TotpReenrolment | None"]):
                 reason=reason,
                 verification=[check],
                 factor_id=self.factor.id,
+                idempotency_key=self.key,
             )
         except InvalidInput as exc:
             self._say(exc.message)
@@ -211,6 +225,8 @@ class AuthenticatorScreen(BranchScreen):
         self.factor = totp_factor(profile)
         self.diagnosis: TotpDiagnosis | None = None
         self.reenrolment: TotpReenrolment | None = None
+        self.requested: RecoveryResult | None = None
+        """A re-enrolment sent to a team lead, waiting for approval."""
         self.phase: Literal["ask", "result"] = "ask"
 
     # -- layout -------------------------------------------------------------------------
@@ -313,7 +329,12 @@ class AuthenticatorScreen(BranchScreen):
         if action == "ask_again":
             return self.showing_result and self.reenrolment is None
         if action == "reenrol":
-            return self.showing_result and self.reenrolment is None and self.factor is not None
+            return (
+                self.showing_result
+                and self.reenrolment is None
+                and self.requested is None
+                and self.factor is not None
+            )
         return True
 
     def action_advance(self) -> None:
@@ -349,6 +370,8 @@ class AuthenticatorScreen(BranchScreen):
     def suggested_outcome(self) -> str | None:
         if self.reenrolment is not None:
             return "reenrolled"
+        if self.requested is not None:
+            return "escalated"
         if self.diagnosis is not None:
             return VERDICT_OUTCOMES.get(self.diagnosis.kind, self.DEFAULT_OUTCOME)
         return self.DEFAULT_OUTCOME
@@ -427,14 +450,19 @@ class AuthenticatorScreen(BranchScreen):
         notes = self.query_one("#verdict-notes", Static)
         notes.update("\n".join(f"Note: {escape(n)}" for n in result.notes))
         notes.display = bool(result.notes)
-        self.query_one("#reenrol-state", Static).display = self.reenrolment is not None
+        self.query_one("#reenrol-state", Static).display = (
+            self.reenrolment is not None or self.requested is not None
+        )
         self._show_phase("result")
         card = self.query_one("#auth-result", VerticalScroll)
         card.scroll_home(animate=False)
         card.focus()
 
-    def _reenrolled(self, done: TotpReenrolment | None) -> None:
+    def _reenrolled(self, done: TotpReenrolment | RecoveryResult | None) -> None:
         if done is None:
+            return
+        if isinstance(done, RecoveryResult):
+            self._requested(done)
             return
         self.reenrolment = done
         self.profile = done.profile
@@ -450,3 +478,17 @@ class AuthenticatorScreen(BranchScreen):
         self.notify(
             f"{done.retired_label} retired: new QR code at next sign-in.", title="Re-enrolled"
         )
+
+    def _requested(self, pending: RecoveryResult) -> None:
+        """The request waits for a lead: the app keeps working until one approves it."""
+        self.requested = pending
+        state = self.query_one("#reenrol-state", Static)
+        state.update(
+            f"[b]Waiting for a team lead:[/b] {escape(pending.summary)}"
+            f" Until then {escape(first_name(self.profile))}'s app keeps working."
+            " Press x to resolve the ticket as escalated."
+        )
+        state.display = True
+        self._show_phase("result")
+        self.query_one("#auth-result", VerticalScroll).scroll_end(animate=False)
+        self.notify(pending.summary, title="Sent to a team lead", timeout=10)
