@@ -128,6 +128,15 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.db:
         overrides["db_url"] = args.db
     settings = Settings(**overrides)  # type: ignore[arg-type]
+    if settings.sms_gateway == "simulated" and not settings.demo_mode:
+        # The simulated carrier delivers nowhere and keeps texts for the demo phone.
+        print(
+            "supportdesk serve: texts would go to the simulated carrier. Outside --demo, set "
+            "SUPPORTDESK_SERVICE_SMS_GATEWAY=http and SUPPORTDESK_SERVICE_SMS_HTTP_URL "
+            "(see supportdesk/service/sms/http.py).",
+            file=sys.stderr,
+        )
+        return 2
     if args.demo:
         asyncio.run(_seed_if_empty(settings))
     uvicorn.run(build_app(settings=settings), host=args.host, port=args.port, log_level="info")

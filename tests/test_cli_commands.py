@@ -119,3 +119,11 @@ def test_demo_phone_refuses_a_remote_back_end(
     monkeypatch.setenv("SUPPORTDESK_API_URL", "http://127.0.0.1:9")
     assert main(["demo", "phone", "demo-agent"]) == 2
     assert "embedded demo only" in capsys.readouterr().err
+
+
+def test_serve_outside_the_demo_refuses_the_simulated_carrier(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SUPPORTDESK_SERVICE_SMS_GATEWAY", raising=False)
+    assert main(["serve", "--db", f"sqlite:///{tmp_path / 'x.sqlite3'}"]) == 2
+    assert "SUPPORTDESK_SERVICE_SMS_GATEWAY=http" in capsys.readouterr().err
