@@ -107,14 +107,17 @@ class TotpDiagnosis(Wire):
 class TotpReenrolRequest(Wire):
     """Retire the app's secret so the user scans a new QR code at next sign-in.
 
-    ``verification`` lists the identity checks the agent did; the policy says
-    how many are needed. An empty reason is refused by the policy, with its
-    own message, rather than by the schema.
+    ``verification`` lists the identity checks the agent did and attests to;
+    the strong, service-verified ones (factor challenge, e-mail code) count
+    only through ``verification_ids`` from answered challenges, as for the
+    lost-phone actions. The policy says how many are needed. An empty reason
+    is refused by the policy, with its own message, rather than by the schema.
     """
 
     ticket_id: str = Field(min_length=1, max_length=16)
     reason: str = Field(default="", max_length=2000)
     verification: list[Check] = Field(default_factory=list, max_length=len(Check))
+    verification_ids: list[str] = Field(default_factory=list, max_length=5)
     factor_id: str | None = Field(default=None, max_length=24)
 
 
@@ -159,12 +162,16 @@ class TotpCalls(ClientBase):
         ticket_id: str,
         *,
         reason: str,
-        verification: Sequence[Check | str],
+        verification: Sequence[Check | str] = (),
+        verification_ids: Sequence[str] = (),
         factor_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> TotpReenrolment | RecoveryResult:
         """Re-enrolled now, or (a sensitive account) stored for a lead: a `RecoveryResult`
         with status "pending_approval" and the approval.
+
+        `verification` is what the agent attests to; a factor challenge or an e-mail
+        code counts only as `verification_ids` from `answer_challenge`.
 
         Sent with an idempotency key (one is made up when none is given), so a retry
         returns the first answer instead of acting twice.
@@ -173,6 +180,7 @@ class TotpCalls(ClientBase):
             ticket_id=ticket_id,
             reason=reason,
             verification=[Check(c) for c in verification],
+            verification_ids=list(verification_ids),
             factor_id=factor_id,
         )
         response = await self._send(

@@ -158,13 +158,15 @@ async def resolve_verification(
     verification_ids: Sequence[str],
     now: datetime,
     removing_factor: str | None = None,
+    removing_as: str = "removed as lost",
 ) -> Verification:
     """Turn what the desk sent into checks the policy may count.
 
     Factor challenges and e-mail codes count only through a challenge this
     agent sent to this user and the service saw answered, recently; a
-    challenge answered by the very factor being removed as lost proves
-    nothing about the user and is not counted.
+    challenge answered by the very factor the request takes away (removed as
+    lost, or re-enrolled because its secret is stale: `removing_as` says which)
+    proves nothing about the user and is not counted.
     """
     found = Verification()
     for name in attested:
@@ -195,7 +197,7 @@ async def resolve_verification(
             )
         elif removing_factor is not None and row.factor_id == removing_factor:
             found.problems.append(
-                "The challenge went to the factor being removed as lost; it proves nothing "
+                f"The challenge went to the factor being {removing_as}; it proves nothing "
                 "about the user. Challenge a factor they still hold, or the e-mail on file."
             )
         else:

@@ -78,7 +78,8 @@ def sample_body(method: str, path: str, username: str, code: str) -> dict[str, A
         ("post", "/v1/users/{user_id}/totp/reenrol"): {
             "ticket_id": "T-1047",
             "reason": "walk",
-            "verification": ["email_code"],
+            "verification": ["account_owner_callback"],
+            "verification_ids": [],
         },
         # The SMS branch texts real (simulated) codes to the walked users' numbers.
         ("post", "/v1/users/{user_id}/sms/compare"): {"number": "(505) 555-0162"},

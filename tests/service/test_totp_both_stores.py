@@ -7,9 +7,9 @@ import pytest
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import RateLimited
-from supportdesk.rules.policy import Check
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.demo.seed import read_demo_phone
+from tests.service.test_recovery_support import email_verification
 from tests.support import sign_in_as
 
 
@@ -27,8 +27,9 @@ async def test_diagnose_limit_and_reenrol_on_each_store(
     with pytest.raises(RateLimited):
         await any_client.diagnose_totp("u1005", "T-1047", codes=["123456"])
 
+    verified = await email_verification(any_client, any_ctx, "u1005", "T-1047")
     done = await any_client.reenrol_totp(
-        "u1005", "T-1047", reason="stale secret", verification=[Check.EMAIL_CODE]
+        "u1005", "T-1047", reason="stale secret", verification_ids=[verified]
     )
     assert done.retired_at == any_ctx.clock.now()
     started = await any_client.enduser_sign_in("ray.castillo@lonestarreefer.example", "demo")

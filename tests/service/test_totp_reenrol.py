@@ -18,6 +18,12 @@ from supportdesk.rules.policy import Check
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.db.schema import factors, users
 from supportdesk.service.demo.seed import read_demo_phone
+from tests.service.test_recovery_support import (
+    audit_rows,
+    email_verification,
+    factor_code,
+    latest_message_code,
+)
 from tests.support import sign_in_as
 
 RAY = "u1005"
@@ -64,7 +70,8 @@ async def test_after_reenrolment_old_codes_fail_and_sign_in_asks_for_setup(
     assert before.status == "mfa_required" and before.methods == ["totp"]
 
     ctx.clock.advance(timedelta(seconds=30))
-    done = await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification=[Check.EMAIL_CODE])
+    verified = await email_verification(agent, ctx, RAY, "T-1047")
+    done = await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification_ids=[verified])
 
     assert done.retired_factor_id == "u1005-f1"
     assert done.retired_label == "Google Authenticator"
@@ -90,7 +97,8 @@ async def test_after_reenrolment_old_codes_fail_and_sign_in_asks_for_setup(
 async def test_the_secret_is_retired_in_the_store(
     agent: SupportDeskClient, ctx: ServiceContext
 ) -> None:
-    await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification=[Check.EMAIL_CODE])
+    verified = await email_verification(agent, ctx, RAY, "T-1047")
+    await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification_ids=[verified])
     async with ctx.engine.connect() as conn:
         factor = (await conn.execute(select(factors).where(factors.c.id == "u1005-f1"))).one()
         user = (await conn.execute(select(users).where(users.c.id == RAY))).one()
@@ -103,9 +111,11 @@ async def test_a_user_with_sms_left_signs_in_with_it_and_is_asked_to_enrol_the_a
     agent: SupportDeskClient, ctx: ServiceContext
 ) -> None:
     secret = await app_secret(ctx, LUCIA)
-    done = await agent.reenrol_totp(
-        LUCIA, "T-1048", reason=REASON, verification=[Check.FACTOR_CHALLENGE]
-    )
+    # A code texted to the SMS factor she keeps, read back: a factor challenge.
+    sent = await agent.send_challenge(LUCIA, ticket_id="T-1048", channel="sms")
+    verified = await agent.answer_challenge(sent.id, await latest_message_code(ctx.engine, LUCIA))
+    assert verified.check == "factor_challenge"
+    done = await agent.reenrol_totp(LUCIA, "T-1048", reason=REASON, verification_ids=[verified.id])
 
     assert done.remaining_methods == ["sms"]
     assert done.mfa_status == "active"
@@ -125,7 +135,8 @@ async def test_a_user_with_sms_left_signs_in_with_it_and_is_asked_to_enrol_the_a
 async def test_reenrolment_is_audited_with_ticket_reason_and_verification(
     agent: SupportDeskClient, ctx: ServiceContext
 ) -> None:
-    await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification=[Check.EMAIL_CODE])
+    verified = await email_verification(agent, ctx, RAY, "T-1047")
+    await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification_ids=[verified])
 
     await sign_in_as(agent, ctx, "demo-lead")
     entry = (await agent.audit_page(action="totp.reenrol")).entries[0]
@@ -133,38 +144,41 @@ async def test_reenrolment_is_audited_with_ticket_reason_and_verification(
     assert (entry.outcome, entry.reason) == ("success", REASON)
     assert entry.verification is not None and json.loads(entry.verification) == ["email_code"]
     assert entry.detail is not None and json.loads(entry.detail)["factor_id"] == "u1005-f1"
+    assert json.loads(entry.detail)["verification_ids"] == [verified]
 
 
 async def test_a_retired_app_cannot_be_diagnosed_or_retired_again(
     agent: SupportDeskClient, ctx: ServiceContext
 ) -> None:
-    await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification=[Check.EMAIL_CODE])
+    verified = await email_verification(agent, ctx, RAY, "T-1047")
+    await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification_ids=[verified])
     phone = await read_demo_phone(ctx.engine, "demo-agent", ctx.clock.now())
 
     with pytest.raises(Conflict) as caught:
-        await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification=[Check.EMAIL_CODE])
+        await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification_ids=[verified])
     assert "already retired" in caught.value.message
     with pytest.raises(Conflict):
         await agent.diagnose_totp(RAY, "T-1047", codes=[phone.code])
 
 
 @pytest.mark.parametrize(
-    ("reason", "checks", "field", "message"),
+    ("reason", "emailed", "field", "message"),
     [
-        ("", [Check.EMAIL_CODE], "reason", "Give a reason"),
-        (REASON, [], "verification", "Verify the user's identity"),
+        ("", True, "reason", "Give a reason"),
+        (REASON, False, "verification", "Verify the user's identity"),
     ],
 )
 async def test_what_the_policy_needs_is_asked_for_and_nothing_changes(
     agent: SupportDeskClient,
     ctx: ServiceContext,
     reason: str,
-    checks: list[Check],
+    emailed: bool,
     field: str,
     message: str,
 ) -> None:
+    ids = [await email_verification(agent, ctx, RAY, "T-1047")] if emailed else []
     with pytest.raises(InvalidInput) as caught:
-        await agent.reenrol_totp(RAY, "T-1047", reason=reason, verification=checks)
+        await agent.reenrol_totp(RAY, "T-1047", reason=reason, verification_ids=ids)
     assert caught.value.field == field
     assert message in caught.value.message
     assert (await agent.get_user(RAY)).factor_types == ["totp"]
@@ -204,3 +218,70 @@ async def test_a_service_account_gets_the_articles_answer(agent: SupportDeskClie
         )
     assert "service account" in caught.value.message
     assert "credential manager" in caught.value.message
+
+
+# -- identity checks the service itself verified ------------------------------------------------
+
+
+@pytest.mark.parametrize("check", [Check.EMAIL_CODE, Check.FACTOR_CHALLENGE])
+async def test_a_strong_check_ticked_without_a_challenge_is_refused_and_recorded(
+    agent: SupportDeskClient, ctx: ServiceContext, check: Check
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification=[check])
+    assert caught.value.field == "verification_ids"
+    assert f"'{check.value}' counts only when the service checked the code" in (
+        caught.value.message
+    )
+    assert "send a challenge" in caught.value.message
+    assert (await agent.get_user(RAY)).factor_types == ["totp"]
+    [entry] = await audit_rows(ctx, action="totp.reenrol", user=RAY)
+    assert (entry["outcome"], entry["ticket_id"], entry["reason"]) == ("refused", "T-1047", REASON)
+    assert json.loads(entry["verification"]) == []
+    assert json.loads(entry["detail"])["code"] == "verification"
+
+
+async def test_an_answered_email_challenge_counts_with_attested_checks(
+    agent: SupportDeskClient, ctx: ServiceContext
+) -> None:
+    verified = await email_verification(agent, ctx, RAY, "T-1047")
+    done = await agent.reenrol_totp(
+        RAY,
+        "T-1047",
+        reason=REASON,
+        verification=[Check.TICKET_HISTORY],
+        verification_ids=[verified],
+    )
+    assert not isinstance(done, RecoveryResult) and done.retired_factor_id == "u1005-f1"
+    [entry] = await audit_rows(ctx, action="totp.reenrol", user=RAY)
+    assert entry["outcome"] == "success"
+    assert json.loads(entry["verification"]) == ["email_code", "ticket_history"]
+
+
+async def test_a_challenge_answered_by_the_app_being_reenrolled_does_not_count(
+    agent: SupportDeskClient, ctx: ServiceContext
+) -> None:
+    # Whoever holds the app with the doubtful secret can read its code: that proves
+    # nothing about who asks for a new QR code.
+    sent = await agent.send_challenge(RAY, ticket_id="T-1047", channel="totp")
+    verified = await agent.answer_challenge(sent.id, await factor_code(ctx, "u1005-f1"))
+    with pytest.raises(InvalidInput) as caught:
+        await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification_ids=[verified.id])
+    assert caught.value.field == "verification_ids"
+    assert "factor being re-enrolled" in caught.value.message
+    assert (await agent.get_user(RAY)).factor_types == ["totp"]
+    [entry] = await audit_rows(ctx, action="totp.reenrol", user=RAY)
+    assert entry["outcome"] == "refused"
+    assert json.loads(entry["detail"])["verification_ids"] == []
+
+
+async def test_someone_elses_or_an_unanswered_challenge_does_not_count(
+    agent: SupportDeskClient, ctx: ServiceContext
+) -> None:
+    sent = await agent.send_challenge(RAY, ticket_id="T-1047", channel="email")
+    with pytest.raises(InvalidInput, match="never answered correctly") as caught:
+        await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification_ids=[sent.id])
+    assert caught.value.field == "verification_ids"
+    with pytest.raises(InvalidInput, match="not one of yours for this user"):
+        await agent.reenrol_totp(RAY, "T-1047", reason=REASON, verification_ids=["nope"])
+    assert (await agent.get_user(RAY)).factor_types == ["totp"]

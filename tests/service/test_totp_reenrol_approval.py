@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import func, select
 
 from supportdesk.api.client import SupportDeskClient
-from supportdesk.api.errors import Conflict, Forbidden, Unauthorised
+from supportdesk.api.errors import Conflict, Forbidden, InvalidInput, Unauthorised
 from supportdesk.api.recovery import RecoveryResult
 from supportdesk.embedded import client_for
 from supportdesk.rules.policy import Check
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.db.schema import approvals, factors
-from tests.service.test_recovery_support import audit_rows, user_email
+from supportdesk.service.recovery_actions import approval_params
+from tests.service.test_recovery_support import audit_rows, email_verification, user_email
 from tests.support import sign_in_as
 
 DENISE = "u1004"  # an administrator; her only factor is Authy (T-1052)
@@ -192,3 +193,29 @@ async def test_a_recently_reset_account_waits_too_and_a_gone_app_is_not_retired_
     with pytest.raises(Conflict, match="already retired"):
         await lead.approve(pending.approval.id)
     assert (await lead.get_approval(pending.approval.id)).status == "pending"
+
+
+async def test_a_request_carries_the_challenge_the_service_checked(
+    agent: SupportDeskClient, lead: SupportDeskClient, any_ctx: ServiceContext
+) -> None:
+    # Ticked without a challenge, the e-mail code files nothing.
+    with pytest.raises(InvalidInput, match="send a challenge") as refused:
+        await agent.reenrol_totp(DENISE, "T-1052", reason=REASON, verification=[Check.EMAIL_CODE])
+    assert refused.value.field == "verification_ids"
+    assert [a for a in await lead.list_approvals() if a.target_user_id == DENISE] == []
+
+    verified = await email_verification(agent, any_ctx, DENISE, "T-1052")
+    pending = await agent.reenrol_totp(DENISE, "T-1052", reason=REASON, verification_ids=[verified])
+    assert isinstance(pending, RecoveryResult) and pending.approval is not None
+    assert pending.approval.verification == ["email_code"]
+    async with any_ctx.engine.connect() as conn:
+        row = (
+            await conn.execute(select(approvals).where(approvals.c.id == pending.approval.id))
+        ).one()
+    assert approval_params(row._mapping)["verification_ids"] == [verified]
+
+    decided = await lead.approve(pending.approval.id, "e-mail code read back")
+    assert decided.result is not None and decided.result.status == "done"
+    done = (await audit_rows(any_ctx, action="totp.reenrol", user=DENISE))[-1]
+    assert done["outcome"] == "success"
+    assert json.loads(done["verification"]) == ["email_code"]

@@ -8,7 +8,9 @@ diagnosis is audited as a sensitive read. Only figures and advice leave.
 
 Re-enrol retires the app's secret so the old codes stop working and the user
 scans a new QR code at the next sign-in; the support policy decides what it
-needs. On a sensitive account it is filed for a team lead like the lost-phone
+needs. A factor challenge or an e-mail code counts only when the service
+checked it (`recovery_actions.resolve_verification`, as for the lost-phone
+actions), and never one answered by the app being re-enrolled. On a sensitive account it is filed for a team lead like the lost-phone
 actions (`recovery_actions.file_approval`), and the lead's approval carries it
 out through the same code (`recovery_actions.carry_out`).
 """
@@ -65,6 +67,7 @@ from supportdesk.service.recovery_actions import (
     load_target,
     next_sign_in,
     pending_refusal,
+    resolve_verification,
     retire_app,
 )
 from supportdesk.service.security import TOTP_STEP_S
@@ -135,6 +138,18 @@ def _totp_factor(
             " at the next sign-in"
         )
     raise Conflict(f"{name} has no authenticator app set up")
+
+
+def _app_id(user: RowMapping, active: Sequence[RowMapping], factor_id: str | None) -> str | None:
+    """The id of the app a re-enrolment would retire, when it can be told yet.
+
+    Asked before the policy so its refusals keep their order; when the app cannot be
+    told, the request fails later on that very question.
+    """
+    try:
+        return str(_totp_factor(user, active, factor_id)["id"])
+    except ServiceError:
+        return factor_id
 
 
 def _policy_refusal(decision: Decision) -> ServiceError:
@@ -346,19 +361,31 @@ async def reenrol(
     """
     fingerprint = request_hash("POST", request.url.path, body)
     reason = body.reason.strip()
-    checks = [c.value for c in body.verification]
 
     async def work(conn: AsyncConnection) -> Answer | ServiceError:
         now = ctx.clock.now()
         facts = await load_target(conn, user_id)
         await _open_ticket_for(conn, body.ticket_id, user_id)
+        # As for the lost-phone actions: a factor challenge or an e-mail code counts only
+        # through a challenge the service checked; one answered by the very app being
+        # re-enrolled proves nothing (its secret is the thing in doubt).
+        verification = await resolve_verification(
+            conn,
+            agent=agent.username,
+            user_id=user_id,
+            attested=[c.value for c in body.verification],
+            verification_ids=body.verification_ids,
+            now=now,
+            removing_factor=_app_id(facts.user, facts.factors, body.factor_id),
+            removing_as="re-enrolled",
+        )
         decision = decide(
             Action.REENROL_TOTP,
             agent.role,
             facts.target,
             ticket_id=body.ticket_id,
             reason=reason,
-            checks=body.verification,
+            checks=verification.checks,
             now=now,
         )
         audit: dict[str, Any] = {
@@ -368,12 +395,22 @@ async def reenrol(
             "target_user": user_id,
             "ticket_id": body.ticket_id,
             "reason": reason or None,
-            "verification": checks,
+            "verification": verification.names,
             "request_id": rid,
         }
+        ids = {"verification_ids": verification.verification_ids}
+        if verification.problems and decision.code is not RefusalCode.SERVICE_ACCOUNT:
+            problem = InvalidInput(" ".join(verification.problems), field="verification_ids")
+            await append_audit(
+                conn,
+                **audit,
+                outcome="refused",
+                detail={**ids, "code": "verification", "why": problem.message},
+            )
+            return problem
         if decision.refused:
             code = decision.code.value if decision.code else None
-            await append_audit(conn, **audit, outcome="refused", detail={"code": code})
+            await append_audit(conn, **audit, outcome="refused", detail={**ids, "code": code})
             return _policy_refusal(decision)
         factor = _totp_factor(facts.user, facts.factors, body.factor_id)
         if decision.outcome is Outcome.NEEDS_APPROVAL:
@@ -383,7 +420,12 @@ async def reenrol(
                     conn,
                     **audit,
                     outcome="refused",
-                    detail={"factor_id": factor["id"], "code": "pending", "why": waiting.message},
+                    detail={
+                        **ids,
+                        "factor_id": factor["id"],
+                        "code": "pending",
+                        "why": waiting.message,
+                    },
                 )
                 return waiting
             return await file_approval(
@@ -393,13 +435,13 @@ async def reenrol(
                 facts=facts,
                 ticket_id=body.ticket_id.strip(),
                 reason=reason,
-                checks=checks,
-                verification_ids=(),
+                checks=verification.names,
+                verification_ids=verification.verification_ids,
                 factor_id=str(factor["id"]),
                 decision=decision,
                 now=now,
                 request_id=rid,
-                detail={"factor_id": factor["id"], "label": factor["label"]},
+                detail={**ids, "factor_id": factor["id"], "label": factor["label"]},
             )
         retired = await retire_app(conn, facts.user, facts.factors, factor, now)
         await append_audit(
@@ -407,6 +449,7 @@ async def reenrol(
             **audit,
             outcome="success",
             detail={
+                **ids,
                 "factor_id": factor["id"],
                 "label": factor["label"],
                 "remaining_methods": retired.remaining_methods,
