@@ -212,7 +212,7 @@ async def test_a_request_carries_the_challenge_the_service_checked(
         row = (
             await conn.execute(select(approvals).where(approvals.c.id == pending.approval.id))
         ).one()
-    assert approval_params(row._mapping)["verification_ids"] == [verified]
+    assert approval_params(dict(row._mapping))["verification_ids"] == [verified]
 
     decided = await lead.approve(pending.approval.id, "e-mail code read back")
     assert decided.result is not None and decided.result.status == "done"

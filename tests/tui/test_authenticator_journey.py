@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Digits, Input, Select, Static
+from textual.widgets import Button, DataTable, Digits, Input, OptionList, Select, Static
 
 from supportdesk.embedded import client_for
 from supportdesk.service.context import ServiceContext
@@ -19,6 +19,8 @@ from supportdesk.tui.screens.authenticator import AuthenticatorScreen, ReenrolSc
 from supportdesk.tui.screens.lost_device import ConfirmRecovery
 from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.screens.resolve import ResolveScreen
+from supportdesk.tui.widgets.verification_challenge import ChallengeDialog
+from tests.service.test_recovery_support import email_verification, latest_message_code
 from tests.support import sign_in_as
 from tests.tui.desk_harness import make_desk
 from tests.tui.test_desk_journey import sign_in, wait_for_screen
@@ -126,9 +128,19 @@ async def test_an_old_secret_is_re_enrolled_behind_a_confirmation(ctx: ServiceCo
         consequence = text_of(app, "#reenrol-consequence")
         assert "every code it shows will be refused" in consequence
         assert "new QR code" in consequence and "no other method" in consequence
-        await pilot.press("enter", "down", "enter")  # open the list, take the first check
-        assert app.screen.query_one("#reenrol-check", Select).value == "factor_challenge"
-        await pilot.press("tab")
+        # A code e-mailed to the address on file, read back: the service checks it.
+        await pilot.press("enter")  # on "Send a code"
+        await wait_for_screen(pilot, ChallengeDialog)
+        routes = app.screen.query_one("#routes", OptionList)
+        offered = [str(routes.get_option_at_index(i).prompt) for i in range(routes.option_count)]
+        assert offered == ["E-mail a code to ray.castillo@lonestarreefer.example (on file)"]
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*await latest_message_code(ctx.engine, "u1005"), "enter")
+        await wait_for_screen(pilot, ReenrolScreen)
+        await settle(pilot)
+        assert "✓ e-mail code read back" in text_of(app, "#reenrol-verified")
+        assert app.screen.query_one("#reenrol-check", Select).is_blank()
         assert app.focused is not None and app.focused.id == "reenrol-reason"
         app.focused.value = "stale secret: clock right, codes match nowhere"  # type: ignore[attr-defined]
         await pilot.press("enter")
@@ -203,8 +215,9 @@ async def test_refusals_an_agent_meets_on_this_branch(
 ) -> None:
     async with client_for(ctx) as other_desk:  # a colleague already asked a lead
         await sign_in_as(other_desk, ctx, "demo-agent2")
+        verified = await email_verification(other_desk, ctx, "u1004", "T-1052")
         await other_desk.reenrol_totp(
-            "u1004", "T-1052", reason="lost the Authy phone", verification=["email_code"]
+            "u1004", "T-1052", reason="lost the Authy phone", verification_ids=[verified]
         )
     app = make_desk(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -228,3 +241,44 @@ async def test_refusals_an_agent_meets_on_this_branch(
         await open_ticket_branch(pilot, "T-1042")
         assert text_of(app, "#auth-message") == "Tyler Brooks has no authenticator app set up."
         assert app.screen.query_one("#code-now", Input).disabled
+
+
+async def test_the_reenrol_dialog_fits_80x24_and_challenges_without_the_app(
+    ctx: ServiceContext,
+) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(pilot, ctx, "T-1057")  # Sean Gallagher: MFA reset recently
+        await type_and_check(pilot, "", "", "9:42 AM")
+        await pilot.press("n")
+        await wait_for_screen(pilot, ReenrolScreen)
+        await pilot.pause()
+        screen = app.screen
+        assert "A team lead must approve." in text_of(app, "#reenrol-needs")
+        dialog = screen.query_one("#reenrol-dialog")
+        assert screen.region.contains_region(dialog.region)
+        for button_id in ("#reenrol-challenge", "#reenrol"):
+            button = screen.query_one(button_id, Button)
+            assert screen.region.contains_region(button.region), button_id
+            assert dialog.content_region.contains_region(button.region), button_id
+        assert app.focused is screen.query_one("#reenrol-challenge", Button)
+
+        # Nothing chosen yet: the dialog says what is missing, where it can be seen.
+        screen.query_one("#reenrol-reason", Input).value = "new phone, codes refused"
+        screen.query_one("#reenrol-reason", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Send a code for the user to read back" in text_of(app, "#reenrol-message")
+        message = screen.query_one("#reenrol-message", Static)
+        assert screen.query_one("#reenrol-body").region.contains_region(message.region)
+        assert app.focused is screen.query_one("#reenrol-challenge", Button)
+
+        # Keyboard only: c offers the challenge, never through the app being re-enrolled.
+        await pilot.press("c")
+        await wait_for_screen(pilot, ChallengeDialog)
+        routes = app.screen.query_one("#routes", OptionList)
+        offered = [str(routes.get_option_at_index(i).prompt) for i in range(routes.option_count)]
+        assert offered and not any("Authenticator app" in o for o in offered)
+        assert offered[-1].startswith("E-mail a code to")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, ReenrolScreen)

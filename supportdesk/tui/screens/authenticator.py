@@ -4,9 +4,11 @@ In the article's order: the user reads the code in the app, then the next one
 when it changes (two codes make the match certain), and optionally the time
 their phone shows. The service answers with the drift, drawn large, the
 verdict and the platform steps. When the app holds an old secret the agent
-re-enrols it, behind a confirmation that says what the user will meet; on a
-sensitive account the confirmation sends the request to a team lead instead,
-and the approvals inbox carries it out once a lead approves.
+re-enrols it, behind a confirmation that says what the user will meet and
+takes a code the user reads back (sent by the service, never through the app
+being re-enrolled) or a check the agent did; on a sensitive account the
+confirmation sends the request to a team lead instead, and the approvals
+inbox carries it out once a lead approves.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, ContentSwitcher, Footer, Input, Select, Static
 
 from supportdesk.api.errors import ApiError, Conflict, Forbidden, InvalidInput, RateLimited
@@ -28,9 +30,12 @@ from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.screens.branch_base import BranchScreen
 from supportdesk.tui.styles import stylesheet
 from supportdesk.tui.widgets.drift_figure import DriftFigure
+from supportdesk.tui.widgets.verification_challenge import ChallengeDialog
+from supportdesk.tui.widgets.verification_checklist import ATTESTED_LABELS, verified_line
 
 if TYPE_CHECKING:
     from supportdesk.api.models import Factor, Ticket, UserProfile
+    from supportdesk.api.recovery import ChallengeAnswered
     from supportdesk.api.totp import TotpDiagnosis, TotpReenrolment
 
 FEATURE = "totp_diagnose"
@@ -51,15 +56,10 @@ VERDICT_OUTCOMES = {
 }
 """The ticket outcome each verdict suggests; the agent can still pick another."""
 
-CHECK_LABELS = {
-    Check.FACTOR_CHALLENGE: "Code sent to another working method read back (strong)",
-    Check.EMAIL_CODE: "Code e-mailed to the address on file read back (strong)",
-    Check.ACCOUNT_OWNER_CALLBACK: "Account owner confirmed on a call-back (strong)",
-    Check.EMAIL_ORIGIN: "Request came from the e-mail address on file (weak)",
-    Check.LAST_SIGNIN_LOCATION: "User named the city of their last sign-in (weak)",
-    Check.TICKET_HISTORY: "User confirmed details of an earlier ticket (weak)",
-}
-"""Short enough for one line of the dialog's list at 80 columns."""
+CHALLENGE_HINT = (
+    "[b]c[/b]  Send a code to the e-mail on file or by text, for the user to read back:"
+    " the strongest check."
+)
 METHOD_WORDS = {"totp": "an authenticator app", "sms": "SMS", "security_key": "a security key"}
 
 
@@ -101,36 +101,57 @@ def reenrol_consequence(profile: UserProfile, factor: Factor) -> str:
 class ReenrolScreen(DeskModal["TotpReenrolment | RecoveryResult | None"]):
     """The confirmation: the consequence, what the policy needs, then the call.
 
+    The strongest identity check is a code the service sends (to the e-mail on
+    file or an SMS factor) and the user reads back, through the lost-device
+    screen's `ChallengeDialog`; it counts by its verification id, never as a
+    box to tick. Never through the app being re-enrolled: its secret is the
+    thing in doubt. Checks the agent did themselves are chosen from a list.
+
     On a sensitive account the call files a request for a team lead (a `RecoveryResult`
-    awaiting approval) instead of re-enrolling.
+    awaiting approval) instead of re-enrolling. The body scrolls, so the buttons stay
+    on screen at 80×24.
     """
 
     CSS_PATH = stylesheet("authenticator")
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("c", "challenge", "Send a code"),
+    ]
 
     def __init__(self, profile: UserProfile, ticket: Ticket, factor: Factor) -> None:
         super().__init__()
         self.profile = profile
         self.ticket = ticket
         self.factor = factor
+        self.verified: list[ChallengeAnswered] = []
+        """Challenges the service checked: their ids go with the request."""
+        self.closed = False
+        """Refused for good (the policy, a request already waiting): nothing to send."""
         self.key = uuid.uuid4().hex  # one key per confirmation: a retry never acts twice
 
     def compose(self) -> ComposeResult:
         name = escape(self.profile.name)
         with Vertical(id="reenrol-dialog", classes="dialog"):
             yield Static(f"Re-enrol {name}'s authenticator app?", classes="dialog-title")
-            yield Static(reenrol_consequence(self.profile, self.factor), id="reenrol-consequence")
-            yield Static(self.needs(), id="reenrol-needs")
-            yield Select(
-                [(label, check.value) for check, label in CHECK_LABELS.items()],
-                prompt="Identity check done",
-                id="reenrol-check",
-            )
-            yield Input(placeholder="Reason, for the audit log", id="reenrol-reason")
-            yield Static("", id="reenrol-message")
-            label = "Send to a lead" if self.sensitive_because() else "Re-enrol"
-            yield Button(label, id="reenrol", variant="error")
+            with VerticalScroll(id="reenrol-body"):
+                yield Static(
+                    reenrol_consequence(self.profile, self.factor), id="reenrol-consequence"
+                )
+                yield Static(self.needs(), id="reenrol-needs")
+                yield Static(CHALLENGE_HINT, id="reenrol-verified")
+                yield Select(
+                    [(label, check.value) for check, label in ATTESTED_LABELS.items()],
+                    prompt="Or a check you did yourself",
+                    id="reenrol-check",
+                    compact=True,
+                )
+                yield Input(placeholder="Reason, for the audit log", id="reenrol-reason")
+                yield Static("", id="reenrol-message")
+            with Horizontal(id="reenrol-buttons"):
+                yield Button("Send a code (c)", id="reenrol-challenge")
+                label = "Send to a lead" if self.sensitive_because() else "Re-enrol"
+                yield Button(label, id="reenrol", variant="error")
 
     def sensitive_because(self) -> tuple[str, ...]:
         p = self.profile
@@ -152,48 +173,88 @@ class ReenrolScreen(DeskModal["TotpReenrolment | RecoveryResult | None"]):
         return text
 
     def on_mount(self) -> None:
-        self.query_one("#reenrol-check", Select).focus()
+        self.query_one("#reenrol-challenge", Button).focus()
 
     def _say(self, text: str) -> None:
-        self.query_one("#reenrol-message", Static).update(escape(text))
+        message = self.query_one("#reenrol-message", Static)
+        message.update(escape(text))
+        if text:  # the body may be scrolled: the message must be seen
+            self.call_after_refresh(message.scroll_visible, animate=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "challenge":
+            return not self.closed
+        return True
+
+    @on(Button.Pressed, "#reenrol-challenge")
+    def action_challenge(self) -> None:
+        """The lost-device screen's challenge, with the app being re-enrolled left out."""
+        self.app.push_screen(
+            ChallengeDialog(self.profile, self.ticket.id, {self.factor.id}), self._challenged
+        )
+
+    def _challenged(self, answered: ChallengeAnswered | None) -> None:
+        if answered is None:
+            return
+        self.verified = [v for v in self.verified if v.id != answered.id] + [answered]
+        zone = self.desk.display_zone
+        self.query_one("#reenrol-verified", Static).update(
+            "\n".join(verified_line(v, zone) for v in self.verified)
+        )
+        self._say("")
+        self.query_one("#reenrol-reason", Input).focus()
 
     @on(Input.Submitted, "#reenrol-reason")
     @on(Button.Pressed, "#reenrol")
     def submit(self) -> None:
         check = self.query_one("#reenrol-check", Select).value
         reason = self.query_one("#reenrol-reason", Input).value.strip()
-        if not isinstance(check, str):
-            self._say("Choose the identity check you did.")
-            self.query_one("#reenrol-check", Select).focus()
+        attested = [Check(check)] if isinstance(check, str) else []
+        if not attested and not self.verified:
+            self._say("Send a code for the user to read back (c), or choose a check you did.")
+            self.query_one("#reenrol-challenge", Button).focus()
             return
         if not reason:
             self._say("Write a reason: why the app needs a new QR code.")
             self.query_one("#reenrol-reason", Input).focus()
             return
         self.query_one("#reenrol", Button).disabled = True
-        self.reenrol(Check(check), reason)
+        self.reenrol(attested, [v.id for v in self.verified], reason)
 
     @work(exclusive=True, exit_on_error=False)
-    async def reenrol(self, check: Check, reason: str) -> None:
+    async def reenrol(
+        self, attested: list[Check], verification_ids: list[str], reason: str
+    ) -> None:
         try:
             client = await self.desk.ready_client()
             done = await client.reenrol_totp(
                 self.profile.id,
                 self.ticket.id,
                 reason=reason,
-                verification=[check],
+                verification=attested,
+                verification_ids=verification_ids,
                 factor_id=self.factor.id,
                 idempotency_key=self.key,
             )
         except InvalidInput as exc:
+            # Refused and nothing changed: the corrected request is a new one, with a new key.
+            self.key = uuid.uuid4().hex
             self._say(exc.message)
             self.query_one("#reenrol", Button).disabled = False
             return
         except (Forbidden, Conflict) as exc:
             # Not something a retry fixes: the policy's own words take the form's place.
-            for widget_id in ("#reenrol-check", "#reenrol-reason", "#reenrol"):
+            for widget_id in (
+                "#reenrol-verified",
+                "#reenrol-check",
+                "#reenrol-reason",
+                "#reenrol-challenge",
+                "#reenrol",
+            ):
                 self.query_one(widget_id).display = False
             self._say(exc.message + " Press Esc to go back.")
+            self.closed = True
+            self.refresh_bindings()
             return
         except ApiError as exc:
             self.dismiss(None)

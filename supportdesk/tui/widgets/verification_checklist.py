@@ -53,6 +53,15 @@ def check_words(checks: list[str]) -> str:
     return ", ".join(CHECK_WORDS.get(c, c) for c in checks) or "none"
 
 
+def verified_line(answered: ChallengeAnswered, zone: tzinfo | None) -> str:
+    """One challenge the service checked, as the desk lists it (markup)."""
+    return (
+        f"[b]✓[/b] {escape(CHECK_WORDS.get(answered.check, answered.check))} read back "
+        f"({escape(answered.destination)}), verified by the service at "
+        f"{answered.verified_at.astimezone(zone):%H:%M}"
+    )
+
+
 class VerificationChecklist(Vertical):
     """Verified challenges plus the agent's attested checks; says when either changes."""
 
@@ -75,12 +84,7 @@ class VerificationChecklist(Vertical):
     def add_verified(self, answered: ChallengeAnswered) -> None:
         """Record a challenge the service checked; it counts from now on."""
         self.verified = [v for v in self.verified if v.id != answered.id] + [answered]
-        lines = [
-            f"[b]✓[/b] {escape(CHECK_WORDS.get(v.check, v.check))} read back "
-            f"({escape(v.destination)}), verified by the service at "
-            f"{v.verified_at.astimezone(self.zone):%H:%M}"
-            for v in self.verified
-        ]
+        lines = [verified_line(v, self.zone) for v in self.verified]
         lines.append("[b]c[/b]  Challenge again (another factor or the e-mail on file)")
         self.query_one("#challenge-results", Static).update("\n".join(lines))
         self.post_message(self.Changed())
