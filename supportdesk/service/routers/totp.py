@@ -10,9 +10,10 @@ Re-enrol retires the app's secret so the old codes stop working and the user
 scans a new QR code at the next sign-in; the support policy decides what it
 needs. A factor challenge or an e-mail code counts only when the service
 checked it (`recovery_actions.resolve_verification`, as for the lost-phone
-actions), and never one answered by the app being re-enrolled. On a sensitive account it is filed for a team lead like the lost-phone
-actions (`recovery_actions.file_approval`), and the lead's approval carries it
-out through the same code (`recovery_actions.carry_out`).
+actions), and never one answered by the app being re-enrolled. On a
+sensitive account it is filed for a team lead like the lost-phone actions
+(`recovery_actions.file_approval`), and the lead's approval carries it out
+through the same code (`recovery_actions.carry_out`).
 """
 
 from __future__ import annotations
