@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.cli import main
@@ -26,13 +26,26 @@ from supportdesk.service.db.schema import audit_log
 from tests.support import FROZEN_NOW, agent_code, fast_settings
 
 RESETS = [
-    # (when, agent, user)
-    (datetime(2026, 11, 19, 23, 0, tzinfo=UTC), "demo-agent2", "u1001"),  # before the range
-    (datetime(2026, 11, 20, 9, 0, tzinfo=UTC), "demo-agent2", "u1002"),
-    (datetime(2026, 11, 24, 14, 0, tzinfo=UTC), "demo-agent", "u1003"),
-    (datetime(2026, 11, 26, 17, 30, tzinfo=UTC), "demo-agent2", "u1004"),
-    (datetime(2026, 11, 27, 8, 0, tzinfo=UTC), "demo-agent2", "u1005"),  # after the range
+    # (when, agent, user): in October, before the demo world's month of history
+    (datetime(2026, 10, 1, 23, 0, tzinfo=UTC), "demo-agent2", "u1001"),  # before the range
+    (datetime(2026, 10, 2, 9, 0, tzinfo=UTC), "demo-agent2", "u1002"),
+    (datetime(2026, 10, 6, 14, 0, tzinfo=UTC), "demo-agent", "u1003"),
+    (datetime(2026, 10, 8, 17, 30, tzinfo=UTC), "demo-agent2", "u1004"),
+    (datetime(2026, 10, 9, 8, 0, tzinfo=UTC), "demo-agent2", "u1005"),  # after the range
 ]
+
+
+def seeded_entries(demo_template: Path) -> int:
+    """How many entries the demo world starts with (its month of history and the seed)."""
+
+    async def count() -> int:
+        engine = make_engine(sqlite_url(demo_template))
+        async with engine.connect() as conn:
+            found = (await conn.execute(select(func.count()).select_from(audit_log))).scalar_one()
+        await engine.dispose()
+        return int(found)
+
+    return asyncio.run(count())
 
 
 @pytest.fixture
@@ -66,9 +79,9 @@ def export_range(*extra: str) -> list[str]:
         "audit",
         "export",
         "--since",
-        "2026-11-20",
+        "2026-10-02",
         "--until",
-        "2026-11-26",
+        "2026-10-08",
         "--zone",
         "UTC",
         "--agent",
@@ -91,32 +104,42 @@ def test_export_writes_one_agents_entries_in_the_range_to_a_file(
 
 
 def test_a_whole_log_export_to_stdout_verifies_offline(
-    store: Path, capsys: pytest.CaptureFixture[str]
+    store: Path, demo_template: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["audit", "export", "--format", "jsonl"]) == 0
     entries = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     report = verify_chain(entries)
-    assert report.intact and report.checked == len(entries) == 1 + len(RESETS)
+    expected = seeded_entries(demo_template) + len(RESETS)
+    assert report.intact and report.checked == len(entries) == expected
 
 
-def test_verify_exits_0_on_an_intact_chain(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_exits_0_on_an_intact_chain(
+    store: Path, demo_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["audit", "verify", "--quiet"]) == 0
-    assert capsys.readouterr().out.strip() == f"intact, {1 + len(RESETS)} entries"
+    expected = seeded_entries(demo_template) + len(RESETS)
+    assert capsys.readouterr().out.strip() == f"intact, {expected} entries"
 
 
 def test_verify_exits_1_and_prints_the_first_bad_entry(
-    store: Path, capsys: pytest.CaptureFixture[str]
+    store: Path, demo_template: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    victim = seeded_entries(demo_template) + 2  # the reset of u1002
+
     async def tamper() -> None:
         engine = make_engine(sqlite_url(store))
         async with engine.begin() as conn:
-            await conn.execute(update(audit_log).where(audit_log.c.seq == 3).values(actor="nobody"))
+            await conn.execute(
+                update(audit_log).where(audit_log.c.seq == victim).values(actor="nobody")
+            )
         await engine.dispose()
 
     asyncio.run(tamper())
     assert main(["audit", "verify"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("broken at entry 3 (edited): its contents no longer match its hash")
+    assert out.startswith(
+        f"broken at entry {victim} (edited): its contents no longer match its hash"
+    )
     assert "nobody" in out and "u1002" in out
 
 
@@ -177,13 +200,18 @@ def test_a_lead_exports_over_the_api_the_same_bytes_as_the_store_gives(
 
 
 def test_verify_over_the_api(
-    remote: None, store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    remote: None,
+    store: Path,
+    demo_template: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SUPPORTDESK_CODE", code_for(store, "demo-lead"))
     argv = ["--api", "http://audit.test", "audit", "verify", "--user", "demo-lead"]
     assert main(argv) == 0
     # the lead's own sign-in is in the log by now
-    assert capsys.readouterr().out.strip() == f"intact, {2 + len(RESETS)} entries"
+    expected = seeded_entries(demo_template) + len(RESETS) + 1
+    assert capsys.readouterr().out.strip() == f"intact, {expected} entries"
 
 
 def test_an_agent_is_refused_over_the_api(

@@ -25,18 +25,20 @@ async def test_counts_split_resets_from_other_actions_per_agent_per_day(
     client: SupportDeskClient, ctx: ServiceContext
 ) -> None:
     now = ctx.clock.now()  # Friday 27 Nov, 15:42 UTC
+    await sign_in_as(client, ctx, "demo-lead")
+    since = now - timedelta(days=6)
+    week = AuditFilter(since=since.replace(hour=0, minute=0, second=0, microsecond=0))
+    past = await client.audit_counts(week, "UTC")  # the demo world's own month is in there
     for _ in range(3):
         await add_entry(ctx, actor="demo-agent2", action="mfa.reset", ago=timedelta(days=1))
     await add_entry(ctx, actor="demo-agent2", action="sms.resend", ago=timedelta(days=1))
     await add_entry(ctx, actor="demo-agent", action="totp.diagnose", ago=timedelta(hours=1))
-    await sign_in_as(client, ctx, "demo-lead")
-    since = now - timedelta(days=6)
-    counts = await client.audit_counts(
-        AuditFilter(since=since.replace(hour=0, minute=0, second=0, microsecond=0)), "UTC"
-    )
+    counts = await client.audit_counts(week, "UTC")
     assert counts.days[0] == date(2026, 11, 21) and counts.days[-1] == date(2026, 11, 27)
-    assert cell(counts, "demo-agent2", date(2026, 11, 26)) == (4, 3)
-    assert cell(counts, "demo-agent", date(2026, 11, 27))[1] == 0
+    total, resets = cell(past, "demo-agent2", date(2026, 11, 26))
+    assert cell(counts, "demo-agent2", date(2026, 11, 26)) == (total + 4, resets + 3)
+    total, resets = cell(past, "demo-agent", date(2026, 11, 27))
+    assert cell(counts, "demo-agent", date(2026, 11, 27)) == (total + 1, resets)
     assert {"demo-agent", "demo-agent2", "demo-lead"} <= set(counts.agents)
 
 
@@ -45,12 +47,17 @@ async def test_a_late_evening_entry_counts_on_the_leads_own_day(
 ) -> None:
     # 02:00 UTC on Friday is still Thursday evening in Los Angeles.
     early_friday = datetime(2026, 11, 27, 2, 0, tzinfo=ctx.clock.now().tzinfo)
-    await add_entry(ctx, actor="demo-agent2", ago=ctx.clock.now() - early_friday)
     await sign_in_as(client, ctx, "demo-lead")
-    utc = await client.audit_counts(AuditFilter(agent="demo-agent2"), "UTC")
-    la = await client.audit_counts(AuditFilter(agent="demo-agent2"), "America/Los_Angeles")
-    assert cell(utc, "demo-agent2", date(2026, 11, 27)) == (1, 1)
-    assert cell(la, "demo-agent2", date(2026, 11, 26)) == (1, 1)
+    mine = AuditFilter(agent="demo-agent2")
+    before_utc = cell(await client.audit_counts(mine, "UTC"), "demo-agent2", date(2026, 11, 27))
+    la_day = date(2026, 11, 26)
+    before_la = cell(await client.audit_counts(mine, "America/Los_Angeles"), "demo-agent2", la_day)
+    await add_entry(ctx, actor="demo-agent2", ago=ctx.clock.now() - early_friday)
+    utc = await client.audit_counts(mine, "UTC")
+    la = await client.audit_counts(mine, "America/Los_Angeles")
+    # One more action and one more reset on each zone's own day, on top of the demo's past.
+    assert cell(utc, "demo-agent2", date(2026, 11, 27)) == (before_utc[0] + 1, before_utc[1] + 1)
+    assert cell(la, "demo-agent2", la_day) == (before_la[0] + 1, before_la[1] + 1)
     assert len(utc.days) == 14  # the default range: two weeks up to today
 
 

@@ -118,7 +118,7 @@ async def test_the_review_queue_links_to_entries_a_lead_can_open(
     seq = await add_entry(ctx, actor="demo-agent2", user="u1001", ago=timedelta(hours=30))
     await sign_in_as(client, ctx, "demo-lead")
     queue = await client.audit_review()
-    found = [i for i in queue.items if i.kind == "new_device_after_reset"]
+    found = [i for i in queue.items if i.kind == "new_device_after_reset" and i.user == "u1001"]
     assert len(found) == 1
     assert found[0].title == "u1001: sign-in from a new device and country 8 hours after a reset"
     assert "Frankfurt" in found[0].detail and "demo-agent2" in found[0].detail

@@ -8,13 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.models import EndUserSignInResult
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import audit_log, factors, message_outbox, users
+from supportdesk.service.db.schema import approvals, audit_log, factors, message_outbox, users
 from tests.support import sign_in_as
 
 USER_PASSWORD = "demo"
@@ -62,13 +62,22 @@ async def email_verification(
 async def audit_rows(
     ctx: ServiceContext, *, action: str | None = None, user: str | None = None
 ) -> list[dict[str, Any]]:
-    stmt = select(audit_log).order_by(audit_log.c.seq)
+    """The entries the test itself wrote: those after the demo world's seed entry (the
+    world's past month comes before it)."""
+    seeded = select(audit_log.c.seq).where(audit_log.c.action == "demo.seed").scalar_subquery()
+    stmt = select(audit_log).where(audit_log.c.seq > seeded).order_by(audit_log.c.seq)
     if action:
         stmt = stmt.where(audit_log.c.action == action)
     if user:
         stmt = stmt.where(audit_log.c.target_user == user)
     async with ctx.engine.connect() as conn:
         return [dict(r._mapping) for r in await conn.execute(stmt)]
+
+
+async def newest_approval_id(ctx: ServiceContext) -> int:
+    """The request filed last (the demo world's past already holds a few decided ones)."""
+    async with ctx.engine.connect() as conn:
+        return int((await conn.execute(select(func.max(approvals.c.id)))).scalar_one())
 
 
 async def user_email(ctx: ServiceContext, user_id: str) -> str:

@@ -207,7 +207,7 @@ async def test_an_admins_app_goes_to_a_lead_as_a_request(
         )
     assert f"Request #{pending.approval.id}" in again.value.message
     assert "already waiting for a lead" in again.value.message
-    logged = (await agent.audit_page(action="totp.reenrol")).entries
+    logged = (await agent.audit_page(action="totp.reenrol", user="u1004")).entries
     assert [e.outcome for e in logged] == ["refused", "pending_approval"]  # newest first
 
 

@@ -173,7 +173,13 @@ async def test_a_retry_with_the_same_key_files_one_request(
     again = await request_denise(agent, idempotency_key="reenrol-denise-0001")
     assert again == first
     async with any_ctx.engine.connect() as conn:
-        count = (await conn.execute(select(func.count()).select_from(approvals))).scalar_one()
+        count = (
+            await conn.execute(
+                select(func.count())
+                .select_from(approvals)
+                .where(approvals.c.target_user_id == DENISE)
+            )
+        ).scalar_one()
     assert count == 1
     logged = await audit_rows(any_ctx, action="totp.reenrol")
     assert [e["outcome"] for e in logged] == ["pending_approval"]

@@ -56,7 +56,8 @@ async def open_inbox(pilot: Pilot[int]) -> None:
 async def test_the_lead_approves_an_agents_request_in_the_inbox(ctx: ServiceContext) -> None:
     agent = await second_client(ctx, "demo-agent")
     async with agent:
-        await request_admin_reset(agent, ctx)
+        pending = await request_admin_reset(agent, ctx)
+    assert pending.approval is not None
     app = make_desk(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, ctx, "demo-lead")
@@ -66,7 +67,7 @@ async def test_the_lead_approves_an_agents_request_in_the_inbox(ctx: ServiceCont
         assert "waiting for a lead · 1 pending" in text(app, "#approvals-title")
         detail = text(app, "#approval-detail")
         for seen in (
-            "#1 Reset MFA · pending",
+            f"#{pending.approval.id} Reset MFA · pending",
             "Denise Washington (u1004)",
             "Four-eyes because: The account is an administrator.",
             "Asked by demo-agent (agent) on T-1052",
@@ -148,7 +149,7 @@ async def test_a_lead_denies_and_the_agent_sees_why(ctx: ServiceContext) -> None
         await open_inbox(pilot)
         assert "your requests · 0 pending" in text(desk, "#approvals-title")
         detail = text(desk, "#approval-detail")
-        assert "#1 Reset MFA · denied" in detail
+        assert f"#{pending.approval.id} Reset MFA · denied" in detail
         assert "Decided by demo-lead" in detail and "Call-back number did not answer" in detail
         await pilot.press("a")
         await pilot.pause()

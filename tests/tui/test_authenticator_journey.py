@@ -9,6 +9,7 @@ from datetime import timedelta
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Digits, Input, OptionList, Select, Static
 
+from supportdesk.api.recovery import RecoveryResult
 from supportdesk.embedded import client_for
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.demo.seed import read_demo_phone
@@ -20,7 +21,11 @@ from supportdesk.tui.screens.lost_device import ConfirmRecovery
 from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.screens.resolve import ResolveScreen
 from supportdesk.tui.widgets.verification_challenge import ChallengeDialog
-from tests.service.test_recovery_support import email_verification, latest_message_code
+from tests.service.test_recovery_support import (
+    email_verification,
+    latest_message_code,
+    newest_approval_id,
+)
 from tests.support import sign_in_as
 from tests.tui.desk_harness import make_desk
 from tests.tui.test_desk_journey import sign_in, wait_for_screen
@@ -178,7 +183,8 @@ async def test_an_admins_re_enrolment_goes_to_a_lead_who_approves_it_in_the_inbo
         await wait_for_screen(pilot, AuthenticatorScreen)
         await settle(pilot)
         state = text_of(app, "#reenrol-state")
-        assert state.startswith("Waiting for a team lead: Stored as request #1")
+        filed = await newest_approval_id(ctx)
+        assert state.startswith(f"Waiting for a team lead: Stored as request #{filed}")
         assert "Denise's app keeps working" in state
         assert app.screen.check_action("reenrol", ()) is False  # one request is enough
         await pilot.press("x")
@@ -195,7 +201,7 @@ async def test_an_admins_re_enrolment_goes_to_a_lead_who_approves_it_in_the_inbo
         row = lead_desk.screen.query_one("#approvals", DataTable).get_row_at(0)
         assert row[1:4] == ["Re-enrol app", "Denise Washington", "demo-agent"]
         detail = text_of(lead_desk, "#approval-detail")
-        assert "#1 Re-enrol the authenticator app (new QR code) · pending" in detail
+        assert f"#{filed} Re-enrol the authenticator app (new QR code) · pending" in detail
         assert "Factor: Authenticator app 'Authy'" in detail
         await pilot.press("a")
         await wait_for_screen(pilot, ConfirmRecovery)
@@ -216,9 +222,10 @@ async def test_refusals_an_agent_meets_on_this_branch(
     async with client_for(ctx) as other_desk:  # a colleague already asked a lead
         await sign_in_as(other_desk, ctx, "demo-agent2")
         verified = await email_verification(other_desk, ctx, "u1004", "T-1052")
-        await other_desk.reenrol_totp(
+        filed = await other_desk.reenrol_totp(
             "u1004", "T-1052", reason="lost the Authy phone", verification_ids=[verified]
         )
+    assert isinstance(filed, RecoveryResult) and filed.approval is not None
     app = make_desk(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_branch(pilot, ctx, "T-1052")  # Denise Washington, an administrator
@@ -232,7 +239,8 @@ async def test_refusals_an_agent_meets_on_this_branch(
         await settle(pilot)
         assert isinstance(app.screen, ReenrolScreen)
         message = text_of(app, "#reenrol-message")
-        assert "Request #1" in message and "already waiting for a lead" in message
+        assert f"Request #{filed.approval.id}" in message
+        assert "already waiting for a lead" in message
         assert not app.screen.query_one("#reenrol").display  # nothing left to retry here
 
         # Back to the queue, and on to a user who gets codes by SMS only.

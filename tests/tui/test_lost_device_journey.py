@@ -20,7 +20,12 @@ from supportdesk.tui.screens.lost_device import (
 from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.screens.resolve import ResolveScreen
 from supportdesk.tui.widgets.verification_challenge import ChallengeDialog
-from tests.service.test_recovery_support import audit_rows, enduser_sign_in, latest_message_code
+from tests.service.test_recovery_support import (
+    audit_rows,
+    enduser_sign_in,
+    latest_message_code,
+    newest_approval_id,
+)
 from tests.tui.desk_harness import make_desk
 from tests.tui.test_desk_journey import sign_in, wait_for_screen
 
@@ -176,8 +181,11 @@ async def test_an_agents_reset_of_an_admin_is_sent_to_a_lead(ctx: ServiceContext
         await pilot.press("R")
         said = await confirm(pilot, "Admin lost her only phone; called back on the company line")
         assert "This is sent to a team lead as a request: nothing changes" in said
-        assert "Requested: Stored as request #1" in text(app, "#lost-result")
-        assert "#1 Reset MFA by demo-agent: waiting for a lead" in text(app, "#lost-requests")
+        filed = await newest_approval_id(ctx)
+        assert f"Requested: Stored as request #{filed}" in text(app, "#lost-result")
+        assert f"#{filed} Reset MFA by demo-agent: waiting for a lead" in text(
+            app, "#lost-requests"
+        )
 
         await pilot.press("x")
         await wait_for_screen(pilot, ResolveScreen)
