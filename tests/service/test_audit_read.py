@@ -61,21 +61,20 @@ async def test_pages_run_newest_first_and_the_cursor_reaches_the_oldest(
 async def test_filters_narrow_to_one_agents_resets_in_a_range(
     client: SupportDeskClient, ctx: ServiceContext
 ) -> None:
+    await sign_in_as(client, ctx, "demo-lead")
+    now = ctx.clock.now()
+    narrowed = AuditFilter(
+        agent="demo-agent2", action="reset", since=now - timedelta(days=2), until=now
+    )
+    # The demo world's past holds demo-agent2's own resets of Thursday.
+    before = [e.seq for e in (await client.audit_find(narrowed)).entries]
+    assert before
     wanted = await add_entry(ctx, ago=timedelta(days=1), actor="demo-agent2", action="mfa.reset")
     await add_entry(ctx, ago=timedelta(days=1), actor="demo-agent", action="mfa.reset")
     await add_entry(ctx, ago=timedelta(days=1), actor="demo-agent2", action="sms.resend")
     await add_entry(ctx, ago=timedelta(days=5), actor="demo-agent2", action="password.reset")
-    await sign_in_as(client, ctx, "demo-lead")
-    now = ctx.clock.now()
-    page = await client.audit_find(
-        AuditFilter(
-            agent="demo-agent2",
-            action="reset",
-            since=now - timedelta(days=2),
-            until=now,
-        )
-    )
-    assert [e.seq for e in page.entries] == [wanted]
+    page = await client.audit_find(narrowed)
+    assert [e.seq for e in page.entries] == [wanted, *before]
 
 
 async def test_action_is_exact_with_a_dot_a_glob_with_a_star_a_substring_without(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -45,6 +45,20 @@ async def add(
             reason="lost phone, verified by video call",
             verification=["video call"],
         )
+
+
+async def resets_on_thursday_by(ctx: ServiceContext, agent: str) -> list[tuple[int, str]]:
+    """The agent's resets the demo world's past holds for Thursday 26 Nov (UTC), oldest first."""
+    thursday = datetime(2026, 11, 26, tzinfo=UTC)
+    async with ctx.engine.connect() as conn:
+        found = await conn.execute(
+            select(audit_log.c.seq, audit_log.c.target_user)
+            .where(audit_log.c.actor == agent)
+            .where(audit_log.c.action.contains("reset"))
+            .where(audit_log.c.at >= thursday, audit_log.c.at < thursday + timedelta(days=1))
+            .order_by(audit_log.c.seq)
+        )
+        return [(int(seq), str(user)) for seq, user in found]
 
 
 async def settle(pilot: Pilot[int]) -> None:
@@ -83,7 +97,11 @@ async def type_filters(pilot: Pilot[int], screen: AuditLogScreen, **values: str)
 async def test_a_lead_filters_to_yesterdays_resets_by_one_agent_and_exports_them(
     ctx: ServiceContext, tmp_path: Path
 ) -> None:
+    # The demo world's past: demo-agent2 reset six accounts yesterday, Thursday.
+    seeded = await resets_on_thursday_by(ctx, "demo-agent2")
+    assert len(seeded) == 6
     wanted = [
+        *(seq for seq, _user in seeded),
         await add(ctx, timedelta(days=1, hours=5), "demo-agent2", user="u1001"),
         await add(ctx, timedelta(days=1, hours=1), "demo-agent2", user="u1002"),
     ]
@@ -106,11 +124,12 @@ async def test_a_lead_filters_to_yesterdays_resets_by_one_agent_and_exports_them
         app.screen.query_one("#export-path", Input).focus()
         await pilot.press("enter")
         await settle(pilot)
-        assert "Exported 2 entries" in text(app.screen, "#export-message")
+        assert "Exported 8 entries" in text(app.screen, "#export-message")
         rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
         assert [(r["seq"], r["actor"], r["target_user"]) for r in rows] == [
-            (str(wanted[0]), "demo-agent2", "u1001"),
-            (str(wanted[1]), "demo-agent2", "u1002"),
+            *((str(seq), "demo-agent2", user) for seq, user in seeded),
+            (str(wanted[-2]), "demo-agent2", "u1001"),
+            (str(wanted[-1]), "demo-agent2", "u1002"),
         ]
         assert not (tmp_path / "yesterday-resets.csv.part").exists()
         await pilot.press("escape")
@@ -158,12 +177,14 @@ async def test_a_filtered_view_only_takes_new_entries_that_match(ctx: ServiceCon
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_audit(pilot, ctx)
         await type_filters(pilot, screen, agent="demo-agent2")
+        before = shown(screen)  # demo-agent2's newest entries from the demo world's past
+        assert before
         await add(ctx, timedelta(0), "demo-agent")
         assert await screen.poll_new_entries() == 0
         mine = await add(ctx, timedelta(0), "demo-agent2")
         assert await screen.poll_new_entries() == 1
         await pilot.pause()
-        assert shown(screen) == [mine]
+        assert shown(screen) == [mine, *before]
 
 
 async def test_older_and_newer_pages(ctx: ServiceContext) -> None:
@@ -248,6 +269,22 @@ async def test_a_review_item_opens_its_entries(ctx: ServiceContext) -> None:
 
 
 async def test_the_chart_counts_each_agents_actions_and_resets(ctx: ServiceContext) -> None:
+    thursday = datetime(2026, 11, 26, tzinfo=UTC)
+    async with ctx.engine.connect() as conn:  # the demo world's past on that day
+        past = (
+            (
+                await conn.execute(
+                    select(audit_log.c.action)
+                    .where(audit_log.c.actor == "demo-agent2")
+                    .where(
+                        audit_log.c.at >= thursday, audit_log.c.at < thursday + timedelta(days=1)
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    past_resets = sum("reset" in action for action in past)
     for _ in range(3):
         await add(ctx, timedelta(days=1), "demo-agent2")
     await add(ctx, timedelta(days=1), "demo-agent2", action="sms.resend")
@@ -260,7 +297,7 @@ async def test_the_chart_counts_each_agents_actions_and_resets(ctx: ServiceConte
         chart = app.screen
         assert isinstance(chart, AuditChartScreen) and chart.counts is not None
         cells = {(c.agent, c.day.isoformat()): (c.total, c.resets) for c in chart.counts.cells}
-        assert cells[("demo-agent2", "2026-11-26")] == (4, 3)
+        assert cells[("demo-agent2", "2026-11-26")] == (len(past) + 4, past_resets + 3)
         drawn = str(chart.query_one("#audit-chart", Static).render())
         assert "demo-agent2" in drawn and "resets" in drawn
 

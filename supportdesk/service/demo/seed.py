@@ -21,6 +21,7 @@ from supportdesk.service.db.schema import (
     tickets,
     users,
 )
+from supportdesk.service.demo.history import write_history
 from supportdesk.service.demo.model import DemoWorld
 from supportdesk.service.recovery_actions import mask_email
 from supportdesk.service.security import TOTP_STEP_S, Passwords
@@ -130,6 +131,7 @@ async def seed_world(
                     status="open",
                 )
             )
+        await write_history(conn, world, now)
         await append_audit(
             conn,
             at=now,
