@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -47,6 +47,7 @@ async def append_audit(
     Writers queue on the single audit_head row (row lock on PostgreSQL, the
     write lock on SQLite), so concurrent appends never fork the chain.
     """
+    at = at.astimezone(UTC)  # hashed exactly as the store gives it back
     head = (
         await conn.execute(
             select(audit_head.c.seq, audit_head.c.hash)

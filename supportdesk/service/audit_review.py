@@ -243,6 +243,8 @@ async def review_queue(
         )
         .where(
             audit_log.c.action.like("%reset%"),
+            # A reset that happened: not a refusal, nor the request a lead later approved.
+            audit_log.c.outcome == "success",
             audit_log.c.at >= lookback,
             audit_log.c.at < until,
         )

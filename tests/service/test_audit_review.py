@@ -126,3 +126,18 @@ async def test_the_review_queue_links_to_entries_a_lead_can_open(
     assert [(e.seq, e.action, e.target_user) for e in linked.entries] == [
         (seq, "mfa.reset", "u1001")
     ]
+
+
+async def test_only_resets_that_happened_count_not_requests_or_refusals(
+    client: SupportDeskClient, ctx: ServiceContext
+) -> None:
+    for outcome in ("pending_approval", "refused"):
+        await add_entry(
+            ctx, actor="demo-agent2", user="u1001", ago=timedelta(hours=30), outcome=outcome
+        )
+    await sign_in_as(client, ctx, "demo-lead")
+    queue = await client.audit_review()
+    assert not [i for i in queue.items if i.user == "u1001"]
+    await add_entry(ctx, actor="demo-agent2", user="u1001", ago=timedelta(hours=30))
+    queue = await client.audit_review()
+    assert [i.kind for i in queue.items if i.user == "u1001"] == ["new_device_after_reset"]

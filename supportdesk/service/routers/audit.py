@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from supportdesk.api.audit import (
@@ -506,7 +506,8 @@ async def agent_day_counts(
         if bounds
         else literal(0)
     )
-    reset = case((action_condition("reset"), 1), else_=0)
+    # Resets done, not requested or refused: the row a lead's eye should go to.
+    reset = case((and_(action_condition("reset"), audit_log.c.outcome == "success"), 1), else_=0)
     scoped = replace(filters, since=since, until=until)
     inner = (
         select(
