@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from textual.pilot import Pilot
@@ -26,12 +27,17 @@ async def type_sign_in(pilot: Pilot[int], password: str, code: str, username: st
     await pilot.press(*code, "enter")
 
 
-async def wait_for_screen(pilot: Pilot[int], kind: type) -> None:
-    for _ in range(100):
+async def wait_for_screen(pilot: Pilot[int], kind: type, timeout: float = 30.0) -> None:
+    """Let the app work until `kind` is on top; a deadline, not a count, so a busy CI
+    machine gets the same chance as an idle one."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         await pilot.pause()
         if isinstance(pilot.app.screen, kind):
+            await pilot.app.workers.wait_for_complete()
             await pilot.pause()
             return
+        await pilot.app.workers.wait_for_complete()
     raise AssertionError(f"still on {type(pilot.app.screen).__name__}, wanted {kind.__name__}")
 
 
