@@ -9,7 +9,6 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from supportdesk.service.context import ServiceContext
-from supportdesk.tui.app import SupportDeskApp
 from supportdesk.tui.screens.account import AccountScreen
 from supportdesk.tui.screens.lock import LockScreen
 from supportdesk.tui.screens.queue import QueueScreen
@@ -122,7 +121,3 @@ async def test_expired_session_returns_to_sign_in_with_a_message(ctx: ServiceCon
         await wait_for_screen(pilot, SignInScreen)
         message = str(app.screen.query_one("#signin-message", Static).render())
         assert "expired" in message
-
-
-async def _noop(app: SupportDeskApp) -> None:
-    return None
