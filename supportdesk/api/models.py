@@ -34,13 +34,37 @@ class Health(Wire):
     version: str
 
 
+class FeatureGap(Wire):
+    """A feature this back end does not offer, and why (shown where the feature would be)."""
+
+    feature: str
+    reason: str
+
+
 class Capabilities(Wire):
-    """What a back end can do: screens offer only what is listed here."""
+    """What a back end can do: screens offer only what is listed here.
+
+    Feature names come from `supportdesk.api.features`.
+    """
 
     backend: str
     version: str
     demo_mode: bool
     features: list[str]
+    provider: str = "builtin"
+    unavailable: list[FeatureGap] = Field(default_factory=list)
+
+    def offers(self, feature: str) -> bool:
+        return feature in self.features
+
+    def why_not(self, feature: str) -> str | None:
+        """The reason a feature is missing, or None when it is offered."""
+        if feature in self.features:
+            return None
+        for gap in self.unavailable:
+            if gap.feature == feature:
+                return gap.reason
+        return "this back end does not offer it"
 
 
 class AgentSignIn(Wire):
