@@ -97,6 +97,10 @@ class Phone:
     def code_at_step(self, step: int) -> str:
         return str(self.totp.generate_otp(step))
 
+    def current_code(self) -> str:
+        """What the phone shows now, for a check privacyIDEA will refuse (it spends nothing)."""
+        return self.code_at_step(int(self.phone_time()) // STEP_S)
+
     def next_code(self) -> str:
         """The code the phone shows now, or the next one if that step was already used."""
         step = max(int(self.phone_time()) // STEP_S, self.last_step + 1)
