@@ -88,8 +88,11 @@ async def test_sms_gateway_failure_is_reported_not_hidden(
         )
     finally:
         pi_sms.failing = False
-    assert challenge.gateway_error is not None
+    assert challenge.gateway_error is not None and challenge.count == 0
     assert "could not be sent" in challenge.gateway_error
+    # privacyIDEA's audit knows only that no challenge was made, not why.
+    row = await pi.latest_audit_row("POST /validate/triggerchallenge", user="sophie.tremblay")
+    assert row is not None and not row.success and row.info == "triggered 0 challenges"
 
 
 async def test_resync_of_a_drifted_phone_records_the_drift(
@@ -202,6 +205,11 @@ async def test_audit_shows_each_change_with_a_valid_signature(
     again = {e.number: e for e in (await pi.audit(serial=phone.serial, page_size=50)).entries}
     assert again[page.entries[0].number].no_missing_line
     assert page.count == len(page.entries)
+    latest = await pi.latest_audit_row("POST /token/disable", serial=phone.serial)
+    assert (
+        latest is not None
+        and latest.number == page.entries[actions.index("POST /token/disable")].number
+    )
     numbers = [e.number for e in page.entries]
     assert numbers == sorted(numbers, reverse=True)  # newest first
 
@@ -213,6 +221,8 @@ async def test_audit_pages_and_filters_by_user_and_action(pi: PrivacyIdeaClient)
     assert {e.action for e in page.entries} == {"POST /validate/check"}
     assert page.count >= 10  # the wrong codes that locked his token
     assert page.next_page == 2
+    failures = await pi.audit(user="brian.nguyen", success=False, page_size=20)
+    assert len(failures.entries) >= 10 and not any(e.success for e in failures.entries)
 
 
 async def test_rejections_at_http_200_and_errors_are_typed(

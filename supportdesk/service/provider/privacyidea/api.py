@@ -35,9 +35,6 @@ from supportdesk.service.provider.privacyidea.settings import PrivacyIdeaSetting
 
 # What an SMS token answers when its gateway failed (lib/tokens/smstoken.py).
 SMS_NOT_SENT = "the sms could not be sent"
-AUDIT_FILTERS = frozenset(
-    {"user", "realm", "serial", "action", "success", "administrator", "client", "timelimit"}
-)
 
 
 class PrivacyIdeaClient:
@@ -255,18 +252,34 @@ class PrivacyIdeaClient:
     # --- audit -----------------------------------------------------------------------
 
     async def audit(
-        self, *, page: int = 1, page_size: int = 50, newest_first: bool = True, **filters: str
+        self,
+        *,
+        page: int = 1,
+        page_size: int = 50,
+        newest_first: bool = True,
+        user: str | None = None,
+        realm: str | None = None,
+        serial: str | None = None,
+        action: str | None = None,
+        success: bool | None = None,
+        administrator: str | None = None,
+        client: str | None = None,
+        timelimit: str | None = None,
     ) -> PiAuditPage:
-        """A page of privacyIDEA's audit; filters by column (`user`, `serial`, `action`,
-        `success`, ...), `*` wildcards allowed."""
-        unknown = set(filters) - AUDIT_FILTERS
-        if unknown:
-            raise ValueError(f"unknown audit filter(s): {', '.join(sorted(unknown))}")
+        """A page of privacyIDEA's audit, filtered by column; `*` wildcards allowed
+        (`action="*validate/check*"`), `timelimit` like "2d" or "90m"."""
         params: Body = {
             "page": page,
             "page_size": page_size,
             "sortorder": "desc" if newest_first else "asc",
-            **filters,
+            "user": user,
+            "realm": realm,
+            "serial": serial,
+            "action": action,
+            "success": None if success is None else int(success),
+            "administrator": administrator,
+            "client": client,
+            "timelimit": timelimit,
         }
         value: Body = (await self._call("GET", "/audit/", params=params))["result"]["value"]
         return PiAuditPage(
@@ -276,6 +289,17 @@ class PrivacyIdeaClient:
             next_page=value.get("next"),
             prev_page=value.get("prev"),
         )
+
+    async def latest_audit_row(
+        self, action: str, *, serial: str | None = None, user: str | None = None
+    ) -> PiAuditEntry | None:
+        """The newest row of one action (e.g. "POST /token/disable") for a serial or user.
+
+        privacyIDEA's answers carry no audit id; read this right after the call to name
+        privacyIDEA's row in our own audit entry.
+        """
+        page = await self.audit(page_size=1, action=action, serial=serial, user=user)
+        return page.entries[0] if page.entries else None
 
     async def healthy(self) -> bool:
         try:
