@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from supportdesk.service.provider.privacyidea import PrivacyIdeaClient, PrivacyIdeaSettings
+from tests.privacyidea import seed
 from tests.privacyidea.peer import Peer, PeerUnavailable, bring_up, required
 from tests.privacyidea.people import Phone, new_seed
 from tests.privacyidea.seed import AdminSession, SeedError, World
@@ -120,21 +121,9 @@ def enroll_totp(pi_bootstrap: AdminSession, pi_world: World) -> Iterator[Callabl
 
     def enroll(username: str) -> Phone:
         serial = f"TEST{len(made) + 1:02d}-{new_seed()[:8].upper()}"
-        seed_hex = new_seed()
-        pi_bootstrap.call(
-            "POST",
-            "/token/init",
-            json={
-                "type": "totp",
-                "serial": serial,
-                "otpkey": seed_hex,
-                "user": username,
-                "realm": pi_world.customer_realm,
-                "description": "enrolled by a test",
-            },
-        )
         made.append(serial)
-        return Phone(serial, username, seed_hex)
+        realm = pi_world.customer_realm
+        return seed.enroll_totp(pi_bootstrap, serial, username, realm, "enrolled by a test")
 
     yield enroll
     for serial in made:

@@ -195,20 +195,9 @@ def _tokens(admin: AdminSession, world: World) -> None:
         ("TOTP-LHARMON", "lee.harmon", STAFF_REALM, 0, "Lead's authenticator"),
     )
     for serial, username, realm, offset, description in totp:
-        seed_hex = new_seed()
-        admin.call(
-            "POST",
-            "/token/init",
-            json={
-                "type": "totp",
-                "serial": serial,
-                "otpkey": seed_hex,
-                "user": username,
-                "realm": realm,
-                "description": description,
-            },
-        )
-        world.phones[serial] = Phone(serial, username, seed_hex, offset)
+        phone = enroll_totp(admin, serial, username, realm, description)
+        phone.clock_offset_s = offset
+        world.phones[serial] = phone
     by_name = {p.username: p for p in CUSTOMERS}
     for serial, username, description in (
         ("SMS-TBROOKS", "tyler.brooks", "Cell"),
@@ -228,6 +217,26 @@ def _tokens(admin: AdminSession, world: World) -> None:
             },
         )
         world.sms_serials[username] = serial
+
+
+def enroll_totp(
+    admin: AdminSession, serial: str, username: str, realm: str, description: str
+) -> Phone:
+    """A TOTP token with a seed we know, as if its QR code had been scanned."""
+    seed_hex = new_seed()
+    admin.call(
+        "POST",
+        "/token/init",
+        json={
+            "type": "totp",
+            "serial": serial,
+            "otpkey": seed_hex,
+            "user": username,
+            "realm": realm,
+            "description": description,
+        },
+    )
+    return Phone(serial, username, seed_hex)
 
 
 def _lock(admin: AdminSession, phone: Phone) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -47,17 +46,6 @@ class PiSession:
         )
         self._jwt: str | None = None
         self._auth_lock = asyncio.Lock()
-
-    async def __aenter__(self) -> PiSession:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self.http.aclose()
