@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -160,8 +161,12 @@ async def test_disable_enable_unassign_and_delete(
 
 
 async def test_lost_token_issues_a_temporary_code_that_signs_in(
-    pi: PrivacyIdeaClient, pi_world: World, enroll_totp: Callable[[str], Phone]
+    pi: PrivacyIdeaClient,
+    pi_world: World,
+    enroll_totp: Callable[[str], Phone],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     phone = enroll_totp("ray.castillo")
     lost = await pi.lost_token(phone.serial, user="ray.castillo")
 
@@ -179,6 +184,7 @@ async def test_lost_token_issues_a_temporary_code_that_signs_in(
     for serial in (phone.serial, lost.serial):
         rows = (await pi.audit(serial=serial)).entries
         assert rows and not any(code in row.model_dump_json() for row in rows)
+    assert code not in caplog.text and pi_world.phone("ray.castillo").seed_hex not in caplog.text
 
 
 async def test_audit_shows_each_change_with_a_valid_signature(
