@@ -1,0 +1,154 @@
+"""privacyIDEA's own API on this machine: the reads a desk makes, timed in one run.
+
+Brings up the same loopback peer as the live tests (tests/privacyidea/peer.py:
+cached venv, SQLite, gunicorn 2 workers x 4 threads, the seeded world), writes
+enough audit rows for a page of 200, then prints the median and p95 latency of
+
+- a user read (`GET /user/?username=`), a user's token list (`GET /token/?user=`),
+- an audit page of 50 and of 200, and a filtered audit page (one user's checks),
+- a `/validate/check` that privacyIDEA rejects,
+
+each straight over HTTP and through the desk's client (PrivacyIdeaClient), so the
+client's own cost shows beside the server's. The desk's service in front of it is
+added to this table when the privacyIDEA provider is plugged in.
+
+    .venv/bin/python bench/privacyidea.py [--runs 40] [--install]
+
+Not part of the test suite. Needs the cached venv, or --install to build it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from supportdesk.service.provider.privacyidea import (
+    PrivacyIdeaClient,
+    PrivacyIdeaSettings,
+)
+from tests.privacyidea.peer import Peer, bring_up
+from tests.privacyidea.seed import AdminSession
+
+USER = "ray.castillo"
+
+
+def figures(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms"
+
+
+async def timed(call: Callable[[], Awaitable[object]], runs: int) -> list[float]:
+    await call()  # warm the connection and the server's caches
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await call()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+async def fill_audit(http: httpx.AsyncClient, rows: int) -> None:
+    """Rejected checks: each writes one audit row, as failed sign-ins would."""
+    for _ in range(rows):
+        await http.post("/validate/check", json={"user": "amanda.pierce", "pass": "000000"})
+
+
+async def run(peer: Peer, runs: int) -> None:
+    world = peer.world
+    settings = PrivacyIdeaSettings(
+        url=peer.url,
+        user_realms=[world.customer_realm],
+        admin_username=peer.desk_admin.username,
+        admin_password=peer.desk_admin.password,
+        timeout_s=30,
+    )
+    async with (
+        httpx.AsyncClient(base_url=peer.url, trust_env=False, timeout=30) as http,
+        PrivacyIdeaClient(settings) as client,
+    ):
+        start = time.perf_counter()
+        await fill_audit(http, 220)
+        print(f"  220 audit rows written in {time.perf_counter() - start:.1f} s")
+        auth = await http.post(
+            "/auth",
+            json={"username": peer.desk_admin.username, "password": peer.desk_admin.password},
+        )
+        headers = {"PI-Authorization": auth.json()["result"]["value"]["token"]}
+        realm = world.customer_realm
+        # The REJECT row would otherwise time a token locked after 10 wrong codes.
+        owner = AdminSession(peer.url, peer.bootstrap_admin.username, peer.bootstrap_admin.password)
+        serial = world.phone(USER).serial
+        owner.call("POST", "/token/set", json={"serial": serial, "maxfail": 1_000_000})
+        owner.close()
+
+        def raw(path: str, **params: object) -> Callable[[], Awaitable[object]]:
+            return lambda: http.get(path, params=params, headers=headers)
+
+        rows: list[tuple[str, Callable[[], Awaitable[object]], Callable[[], Awaitable[object]]]] = [
+            (
+                "user read",
+                raw("/user/", realm=realm, username=USER),
+                lambda: client.user(USER),
+            ),
+            (
+                "token list of a user",
+                raw("/token/", user=USER, realm=realm),
+                lambda: client.user_tokens(USER),
+            ),
+            (
+                "audit page of 50",
+                raw("/audit/", page_size=50, sortorder="desc"),
+                lambda: client.audit(page_size=50),
+            ),
+            (
+                "audit page of 200",
+                raw("/audit/", page_size=200, sortorder="desc"),
+                lambda: client.audit(page_size=200),
+            ),
+            (
+                "audit page, one user's checks",
+                raw("/audit/", page_size=50, user=USER, action="*validate/check*"),
+                lambda: client.audit(page_size=50, user=USER, action="*validate/check*"),
+            ),
+            (
+                "/validate/check REJECT",
+                lambda: http.post("/validate/check", json={"user": USER, "pass": "000000"}),
+                lambda: client.validate_check("000000", user=USER),
+            ),
+        ]
+        print(f"\n  {'read':<32} {'privacyIDEA API':<36} through PrivacyIdeaClient")
+        for label, direct, through in rows:
+            direct_ms = await timed(direct, runs)
+            client_ms = await timed(through, runs)
+            print(f"  {label:<32} {figures(direct_ms)}   {figures(client_ms)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--install", action="store_true", help="build the venv if missing")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs per figure")
+    with tempfile.TemporaryDirectory(prefix="pi-bench-") as scratch:
+        peer = bring_up(Path(scratch), allow_install=args.install or None)
+        try:
+            print(f"  {peer.describe_timings()}")
+            asyncio.run(run(peer, args.runs))
+        finally:
+            peer.stop()
+
+
+if __name__ == "__main__":
+    main()

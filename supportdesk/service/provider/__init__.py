@@ -1,0 +1,1 @@
+"""Identity providers behind the desk's service: where users and their factors live."""
