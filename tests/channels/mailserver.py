@@ -20,6 +20,7 @@ import imaplib
 import itertools
 import os
 import pwd
+import re
 import shutil
 import smtplib
 import socket
@@ -399,6 +400,8 @@ class MailWorld:
         return self.submit(sender, message.as_bytes(), to)
 
     def submit(self, sender: Mailbox, raw: bytes, to: str) -> str:
+        """Submit raw bytes as they are (line ends made CRLF, as SMTP requires)."""
+        raw = re.sub(rb"(?<!\r)\n", b"\r\n", raw)
         with smtplib.SMTP("127.0.0.1", self.relay.plain_port, timeout=10) as smtp:
             smtp.sendmail(sender.address, [to], raw)
         from email import message_from_bytes

@@ -74,12 +74,14 @@ class MailPoller:
         handler: MailHandler,
         *,
         checkpoint: MailCheckpoint | None = None,
+        on_state: Callable[[PollerState], None] | None = None,
     ) -> None:
         if not settings.imap_host:
             raise ValueError("the mail channel has no imap_host")
         self._settings = settings
         self._handler = handler
         self._checkpoint = checkpoint
+        self._on_state = on_state
         self._context = client_context(settings.ca_file)
         self._stop = asyncio.Event()
         self._conn: MailboxConnection | None = None
@@ -232,6 +234,8 @@ class MailPoller:
             await asyncio.wait_for(self._stop.wait(), seconds)
 
     def _set_state(self, state: PollerState) -> None:
+        if state != self.state and self._on_state is not None:
+            self._on_state(state)
         self.state = state
         for name, event in self._events.items():
             if name == state:

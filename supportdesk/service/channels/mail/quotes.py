@@ -75,7 +75,7 @@ def strip_reply(text: str) -> str:
     """The new part of an e-mail body: quotes, signatures and disclaimers cut away."""
     lines = _normalise(text).split("\n")
     cut = _first_cut(lines)
-    kept = [line for line in lines[:cut] if not _is_quoted(line)]
+    kept = [line for line in _without_attributions(lines[:cut]) if not _is_quoted(line)]
     kept = _drop_disclaimer(kept)
     while kept and (not kept[-1].strip() or _SEPARATOR.match(kept[-1].strip())):
         kept.pop()
@@ -106,7 +106,7 @@ def _first_cut(lines: Sequence[str]) -> int:
             return index
         if _ORIGINAL_MESSAGE.match(line) or _is_header_block(lines, index):
             return index
-        if _attribution_at(lines, index) and not _interleaved(lines, index):
+        if _attribution_span(lines, index) and not _interleaved(lines, index):
             return index
         if seen_text and any(p.match(line) for p in _MOBILE):
             return index
@@ -115,20 +115,41 @@ def _first_cut(lines: Sequence[str]) -> int:
     return len(lines)
 
 
-def _attribution_at(lines: Sequence[str], index: int) -> bool:
-    """An "On <date>, <name> wrote:" line, also when the client wrapped it over three."""
+def _attribution_span(lines: Sequence[str], index: int) -> int:
+    """How many lines an "On <date>, <name> wrote:" line takes here (0: it is not one).
+
+    Clients wrap long attributions, so up to three lines are joined; the first must carry
+    a date or time (a digit), which the sender's own sentences starting "On"/"El"/"Le"
+    rarely do together with ending in "wrote:".
+    """
     first = lines[index].strip()
     if _NAME_WROTE.match(first):
-        return True
-    if not _OPENERS.match(first):
-        return False
+        return 1
+    if not _OPENERS.match(first) or not any(ch.isdigit() for ch in first):
+        return 0
     joined = first
-    for extra in range(index + 1, min(index + 3, len(lines)) + 1):
+    for span in range(1, 4):
         if any(p.match(joined) for p in _ATTRIBUTIONS):
-            return True
-        if extra < len(lines):
-            joined = f"{joined} {lines[extra].strip()}"
-    return False
+            return span
+        following = index + span
+        if following >= len(lines) or _OPENERS.match(lines[following].strip()):
+            return 0
+        joined = f"{joined} {lines[following].strip()}"
+    return 0
+
+
+def _without_attributions(lines: Sequence[str]) -> list[str]:
+    """The lines minus attribution lines left above quotes that had answers between them."""
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        span = _attribution_span(lines, index) if lines[index].strip() else 0
+        if span:
+            index += span
+            continue
+        kept.append(lines[index])
+        index += 1
+    return kept
 
 
 def _interleaved(lines: Sequence[str], index: int) -> bool:
