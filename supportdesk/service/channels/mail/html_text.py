@@ -12,32 +12,12 @@ from html.parser import HTMLParser
 from typing import Final
 
 _LINES: Final = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "footer",
-        "form",
-        "header",
-        "li",
-        "main",
-        "nav",
-        "section",
-        "tbody",
-        "td",
-        "th",
-        "thead",
-        "tr",
-    ]
-)
+    {"address", "article", "aside", "dd", "div", "dl", "dt", "figcaption", "footer", "form",
+     "header", "li", "main", "nav", "section", "tbody", "td", "th", "thead", "tr"}
+)  # fmt: skip
 """Elements that start a new line."""
 _PARAGRAPHS: Final = frozenset(
-    ["blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ol", "p", "pre", "table", "ul"]
+    {"blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ol", "p", "pre", "table", "ul"}
 )
 """Elements set apart by a blank line."""
 _SKIPPED: Final = frozenset({"script", "style", "head", "title", "template", "noscript"})

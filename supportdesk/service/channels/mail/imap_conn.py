@@ -149,7 +149,8 @@ class MailboxConnection:
                 imap.sock.settimeout(2.0)
                 imap.logout()
             except (OSError, imaplib.IMAP4.error):
-                imap.shutdown()
+                with contextlib.suppress(OSError):
+                    imap.shutdown()
         for end in (self._wake_r, self._wake_w):
             end.close()
 
@@ -192,9 +193,15 @@ class MailboxConnection:
         self._ok(self._session().uid("STORE", str(uid), "+FLAGS.SILENT", flags))
 
     def saw_new_mail(self) -> bool:
-        """Whether the server announced messages (EXISTS) since the last look; clears it."""
-        imap = self._session()
-        return bool(imap.untagged_responses.pop("EXISTS", None))
+        """Whether the server announced messages (EXISTS) since the last look.
+
+        Also drops the other untagged responses imaplib keeps (RECENT, EXPUNGE, flag
+        updates): nothing reads them, and a session that lives for days would pile them up.
+        """
+        untagged = self._session().untagged_responses
+        announced = bool(untagged.pop("EXISTS", None))
+        untagged.clear()
+        return announced
 
     # -- IDLE ---------------------------------------------------------------------------
     def wake(self) -> None:
