@@ -156,14 +156,14 @@ class Dovecot:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        log = (self.dir / "stdout.log").open("wb")
         kwargs: dict[str, Any] = {}
         if os.geteuid() == 0:
             kwargs = {"user": self.uid, "group": self.gid, "extra_groups": []}
-        self.process = subprocess.Popen(
-            [str(DOVECOT), "-F", "-c", str(self.dir / "dovecot.conf")],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **kwargs,
-        )  # fmt: skip
+        with (self.dir / "stdout.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(DOVECOT), "-F", "-c", str(self.dir / "dovecot.conf")],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **kwargs,
+            )  # fmt: skip
         for port in (self.imap_port, self.imaps_port, self.lmtp_port):
             wait_for_port(port)
 
