@@ -66,12 +66,9 @@ async def test_reply_lands_in_the_users_thread_and_the_answer_finds_the_ticket(
     first = intake.tickets[first_id].mail
     assert first is not None
 
-    reply = MailReply(
+    reply = MailReply.answering(
+        first,
         ticket_id="T-2001",
-        to_address=first.reply_to or first.from_address,
-        subject=first.subject,
-        in_reply_to=first.message_id,
-        references=first.references,
         text="We removed the lost phone; set up the new one from the link we sent.",
         idempotency_key="reply-key-0001",
     )

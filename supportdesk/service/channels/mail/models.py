@@ -103,6 +103,22 @@ class MailReply(BaseModel):
     idempotency_key: str = Field(min_length=8, max_length=200)
     """One per reply: a retried send carries the same Message-ID."""
 
+    @classmethod
+    def answering(
+        cls, mail: InboundMail, *, ticket_id: str, text: str, idempotency_key: str
+    ) -> MailReply:
+        """The reply to ``mail`` (the ticket's latest e-mail from the user), in its thread."""
+        return cls(
+            ticket_id=ticket_id,
+            to_address=mail.reply_to or mail.from_address,
+            to_name=mail.from_name,
+            subject=mail.subject,
+            in_reply_to=mail.message_id,
+            references=mail.references,
+            text=text,
+            idempotency_key=idempotency_key,
+        )
+
 
 class SentMail(BaseModel):
     """What the SMTP server accepted."""
