@@ -95,7 +95,7 @@ def bench_world(
     reset_users: int = 2,
     removal_users: int = 4,
     removable_factors: int = 5,
-    sms_users: int = 2,
+    sms_users: int = 4,
     resolve_tickets: int = 30,
 ) -> BenchWorld:
     """The demo world plus `agents` bench agents and `leads` bench leads, each with targets."""
