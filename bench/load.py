@@ -197,6 +197,9 @@ def report(title: str, attempts: list[Attempt], elapsed: float) -> None:
     errors = sum(1 for a in answered if (a.status or 0) >= 500)
     if errors:
         print(f"  server errors (5xx): {errors}")
+    lost = Counter(a.op.removeprefix("lost:") for a in attempts if a.status is None)
+    if lost:
+        print(f"  lost (no answer): {dict(lost)}")
 
 
 async def bench(args: argparse.Namespace) -> int:

@@ -18,11 +18,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pyotp
@@ -30,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 TOTP_STEP_S = 30
+T = TypeVar("T")
 SERVE = [sys.executable, "-m", "supportdesk", "serve"]
 
 
@@ -165,16 +167,18 @@ def scratch_pg_database(server_url: str, prefix: str) -> Iterator[str]:
         finally:
             await conn.close()
 
-    def execute(sql: str) -> None:
-        # On a thread of its own: callers may already be inside an event loop.
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, run(sql)).result()
-
-    execute(f'CREATE DATABASE "{name}"')
+    run_sync(run(f'CREATE DATABASE "{name}"'))
     try:
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:
-        execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        run_sync(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def run_sync(work: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end from sync code, on a thread of its own: callers may
+    already be inside an event loop (a bench's main, an async test's fixture)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 async def read_agent_secrets(db_url: str) -> dict[str, str]:

@@ -93,10 +93,10 @@ def bench_world(
     leads: int,
     *,
     reset_users: int = 2,
-    removal_users: int = 4,
+    removal_users: int = 6,
     removable_factors: int = 5,
     sms_users: int = 4,
-    resolve_tickets: int = 30,
+    resolve_tickets: int = 50,
 ) -> BenchWorld:
     """The demo world plus `agents` bench agents and `leads` bench leads, each with targets."""
     base = demo_world()
