@@ -32,6 +32,9 @@ often than a real desk would. Everything it starts it stops, by PID; a hard
 
     .venv/bin/python bench/load.py [--pg-url URL] [--workers 2] [--agents 50] [--leads 3]
         [--think 2] [--duration 60] [--saturation 60] [--timeout 900]
+
+(`--pg-url ''` runs on SQLite even when SUPPORTDESK_TEST_PG_URL is set; `--duration 0` or
+`--saturation 0` skips that phase.)
 """
 
 from __future__ import annotations
