@@ -292,8 +292,9 @@ def sms_country_check(region: str | None = None, *, phone: str | None = None) ->
 # --- search -----------------------------------------------------------------------------
 
 _STOP_WORDS = frozenset(
-    {"a", "an", "and", "are", "can", "do", "does", "for", "how", "i", "in", "is", "it", "my"}
-    | {"of", "on", "or", "the", "to", "what", "when", "with", "you"}
+    {"a", "about", "an", "and", "are", "be", "can", "do", "does", "for", "get", "how", "i"}
+    | {"in", "is", "it", "me", "my", "of", "on", "or", "our", "the", "this", "to", "use"}
+    | {"using", "we", "what", "when", "with", "you", "your"}
 )
 _FIELD_WEIGHTS = (("title", 3.0), ("keywords", 2.0), ("text", 1.0))
 
@@ -303,24 +304,23 @@ def search_quick_answers(query: str, limit: int | None = None) -> list[QuickAnsw
 
     Forgiving: case and accents do not matter, a word matches the start of a longer one
     ("pass" finds "password"), and one typo is allowed in words of four letters or more
-    (two from eight). Answers matching more of the query's words rank first.
+    (two from eight). A word weighs most in the title, then in the keywords, then in
+    the text; ties keep the article's order.
     """
     words = [w for w in _words(query) if w not in _STOP_WORDS]
     if not words:
         return list(QUICK_ANSWERS[:limit])
-    scored: list[tuple[int, float, int, QuickAnswer]] = []
+    scored: list[tuple[float, int, QuickAnswer]] = []
     for order, answer in enumerate(QUICK_ANSWERS):
         fields = _fields(answer)
-        matched, score = 0, 0.0
-        for word in words:
-            best = max((weight * _match(word, fields[name]) for name, weight in _FIELD_WEIGHTS))
-            if best > 0:
-                matched += 1
-                score += best
-        if matched:
-            scored.append((-matched, -score, order, answer))
-    scored.sort(key=lambda row: row[:3])
-    return [row[3] for row in scored[:limit]]
+        score = sum(
+            max(weight * _match(word, fields[name]) for name, weight in _FIELD_WEIGHTS)
+            for word in words
+        )
+        if score > 0:
+            scored.append((-score, order, answer))
+    scored.sort(key=lambda row: row[:2])
+    return [row[2] for row in scored[:limit]]
 
 
 def _fields(answer: QuickAnswer) -> dict[str, frozenset[str]]:

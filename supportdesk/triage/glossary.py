@@ -110,7 +110,7 @@ _ENTRIES: tuple[tuple[str, str], ...] = (
     (
         "question how",
         r"\bhow (?:do|can|should)|\bcan i\b|\bis it possible|\bwhich\b"
-        r"|\bwhat (?:kind|type|do i need)|\bdoes .{0,30} work"
+        r"|\bwhat (?:kind|type|do i need)|\bdoes (?!not\b)[^.!?]{0,30}\bwork"
         r"|c[oó]mo (?:configur|agreg|cambi|hago)|\bpuedo\b|se puede"
         r"|qu[eé] tipo|\bcu[aá]l|\bjak (?:doda|skonfig|zmieni|ustawi)|czy mog[eę]|czy mo[zż]na"
         r"|\bjaki\b|kt[oó]r[aey]|\bwie (?:richte|f[uü]ge|stelle|gebe)|kann ich|kann man|welche"
