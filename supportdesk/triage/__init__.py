@@ -23,7 +23,14 @@ from supportdesk.triage.examples import (
 )
 from supportdesk.triage.model import TriageModel, train_model
 from supportdesk.triage.result import UNSURE, UNSURE_BELOW, Guess, Source, Triage
-from supportdesk.triage.runtime import classify, guess, keyword_guess, model_ready, preload
+from supportdesk.triage.runtime import (
+    classify,
+    classify_many,
+    guess,
+    keyword_guess,
+    model_ready,
+    preload,
+)
 
 __all__ = [
     "UNSURE",
@@ -35,6 +42,7 @@ __all__ = [
     "TriageModel",
     "cache_key",
     "classify",
+    "classify_many",
     "clean_ticket",
     "default_cache_dir",
     "guess",

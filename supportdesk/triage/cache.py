@@ -1,8 +1,8 @@
 """The trained model, kept in the user's cache folder so the desk trains it only once.
 
 The file is named by a key: a hash of the labelled tickets, of the code that turns a
-ticket into features (cleaning, glossary, pipeline), and of the versions of Python,
-scikit-learn, NumPy and SciPy. Change any of them and the key changes, so a stale
+ticket into an answer (cleaning, glossary, pipeline, threshold), and of the versions of
+Python, scikit-learn, NumPy and SciPy. Change any of them and the key changes, so a stale
 model is never loaded; it is retrained and the old file removed.
 
 The file is a pickle of our own artifact, written by this module into the user's own
@@ -23,7 +23,7 @@ from pathlib import Path
 import platformdirs
 
 import supportdesk
-from supportdesk.triage import clean, glossary, model
+from supportdesk.triage import clean, glossary, model, result
 from supportdesk.triage.examples import Example, examples_digest, training_examples
 from supportdesk.triage.model import TriageModel, train_model
 
@@ -33,7 +33,7 @@ CACHE_ENV = "SUPPORTDESK_CACHE_DIR"
 """Set to put the cache elsewhere (tests point it at a temporary folder)."""
 
 _ARTIFACT_FORMAT = 1
-_FEATURE_MODULES = (clean, glossary, model)
+_FEATURE_MODULES = (clean, glossary, model, result)
 _LIBRARIES = ("scikit-learn", "numpy", "scipy")
 
 

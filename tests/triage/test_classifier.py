@@ -168,3 +168,13 @@ def test_held_out_tickets_in_another_style_mostly_land_right(triage_model: Triag
     answers = triage_model.classify_many([e.text for e in held_out])
     right = sum(a.top[0].branch == e.branch for a, e in zip(answers, held_out, strict=True))
     assert right / len(held_out) >= 0.9
+
+
+def test_the_process_model_answers_a_queue_in_order(triage_model: TriageModel) -> None:
+    from supportdesk.triage import classify, classify_many, model_ready
+
+    texts = ["my phone was stolen", "", "can I use Bitwarden?"]
+    answers = classify_many(texts)
+    assert model_ready()
+    assert [a.code for a in answers] == ["lost_device", "unsure", "setup_help"]
+    assert classify(texts[0]).top == answers[0].top
