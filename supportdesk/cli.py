@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from supportdesk import __version__
 from supportdesk.commands import audit as audit_command
 from supportdesk.commands import phone as phone_command
+from supportdesk.commands import triage as triage_command
 from supportdesk.config import ConfigError, DeskSettings, load_settings
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     phone_command.register(sub)
     audit_command.register(sub)
+    triage_command.register(sub)
     return parser
 
 

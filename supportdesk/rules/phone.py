@@ -26,6 +26,7 @@ __all__ = [
     "Verdict",
     "analyse_phone",
     "mask_e164",
+    "region_name",
     "same_number",
 ]
 
@@ -230,6 +231,19 @@ def same_number(stated: str, on_file: str, default_region: str | None = None) ->
     else:
         verdict = "differs"
     return Comparison(verdict=verdict, stated=analysis)
+
+
+def region_name(region: str | None) -> str | None:
+    """A region's name: the article's for SMS-list countries, else libphonenumber's.
+
+    ``None`` for a code libphonenumber does not know (e.g. "UK", which is "GB").
+    """
+    code = (region or "").strip().upper()
+    article_name = sms_country_name(code)
+    if article_name is not None or not code:
+        return article_name
+    example = phonenumbers.example_number(code)
+    return None if example is None else _country_name(example, code)
 
 
 # --- parsing ---------------------------------------------------------------------------

@@ -12,6 +12,10 @@ class Branch(StrEnum):
     LOST_DEVICE = "lost_device"
     WHY_PROMPTED = "why_prompted"
     SERVICE_ACCOUNT = "service_account"
+    SETUP_HELP = "setup_help"
+    """A question the article answers: setting up, a second method, password managers."""
+    NOT_MFA = "not_mfa"
+    """Not about MFA at all (a password reset, billing): the agent routes it elsewhere."""
 
 
 BRANCH_TITLES: dict[Branch, str] = {
@@ -20,6 +24,8 @@ BRANCH_TITLES: dict[Branch, str] = {
     Branch.LOST_DEVICE: "Lost phone or security key",
     Branch.WHY_PROMPTED: "Why was I prompted?",
     Branch.SERVICE_ACCOUNT: "Service account and MFA",
+    Branch.SETUP_HELP: "Setting up MFA (a question)",
+    Branch.NOT_MFA: "Not about MFA",
 }
 
 TICKET_OUTCOMES: dict[str, str] = {
@@ -46,12 +52,18 @@ _KEYWORDS: tuple[tuple[Branch, tuple[str, ...]], ...] = (
     (Branch.SMS_NOT_RECEIVED, ("text", "sms", "not getting", "no code", "receive")),
     (Branch.CODE_NOT_ACCEPTED, ("invalid", "not accepted", "wrong code", "incorrect", "rejected")),
     (Branch.WHY_PROMPTED, ("why", "keeps asking", "prompt", "every time", "asked me")),
+    (
+        Branch.SETUP_HELP,
+        ("set up", "setup", "bitwarden", "1password", "password manager", "second method"),
+    ),
 )
 
 
 def suggest_branch(ticket_text: str) -> Branch | None:
     """A first guess at the branch from the ticket's words; the agent can change it.
 
+    The desk's fallback while the trained classifier (``supportdesk.triage``) loads. It
+    never answers ``NOT_MFA``: no keyword proves a ticket is not about MFA, so ``None``.
     Whole words only, so "broker" does not read as "broke" nor "keyboard" as "key".
     """
     text = ticket_text.lower()
