@@ -22,7 +22,7 @@ from supportdesk.config import ConfigError, DeskSettings, load_settings
 
 if TYPE_CHECKING:
     from supportdesk.api.client import SupportDeskClient
-    from supportdesk.service.demo.seed import DemoInbox
+    from supportdesk.service.demo.phone import DemoInbox
     from supportdesk.service.settings import ServiceSettings
     from supportdesk.tui.app import Connector, SupportDeskApp
 
@@ -121,7 +121,7 @@ def _remote_connector(settings: DeskSettings) -> Connector:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from supportdesk.service.app import build_app
+    from supportdesk.embedded import served_app
     from supportdesk.service.settings import ServiceSettings as Settings
 
     overrides: dict[str, object] = {"demo_mode": bool(args.demo)}
@@ -139,26 +139,24 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     if args.demo:
         asyncio.run(_seed_if_empty(settings))
-    uvicorn.run(build_app(settings=settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(served_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
 
 
 async def _seed_if_empty(settings: ServiceSettings) -> None:
     from supportdesk.service.context import open_context
-    from supportdesk.service.demo.seed import is_seeded, seed_world
-    from supportdesk.service.demo.world import demo_world
+    from supportdesk.service.demo.store import seed_if_empty
 
     ctx = await open_context(settings)
     try:
-        if not await is_seeded(ctx.engine):
-            await seed_world(ctx.engine, demo_world(), ctx.passwords, ctx.clock.now())
+        await seed_if_empty(ctx)
     finally:
         await ctx.engine.dispose()
 
 
 def run_demo_reset(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    from supportdesk.embedded import open_demo_context
+    from supportdesk.service.demo.store import open_demo_context
 
     async def reset() -> None:
         ctx = await open_demo_context(settings.data_dir, reset=True)
@@ -175,13 +173,13 @@ def run_demo_phone(args: argparse.Namespace) -> int:
     if settings.api_url:
         print("demo phone works on the embedded demo only", file=sys.stderr)
         return 2
-    from supportdesk.embedded import open_demo_context
-    from supportdesk.service.demo.seed import (
+    from supportdesk.service.demo.phone import (
         NoAuthenticator,
         UnknownDemoAccount,
         read_demo_inbox,
         read_demo_phone,
     )
+    from supportdesk.service.demo.store import open_demo_context
     from supportdesk.service.sms import SimulatedCarrier
 
     async def read() -> int:

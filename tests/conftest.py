@@ -14,9 +14,9 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.embedded import client_for
 from supportdesk.service.clock import Clock
 from supportdesk.service.context import ServiceContext, open_context
-from supportdesk.service.db.engine import drop_schema, make_engine, sqlite_url
 from supportdesk.service.demo.seed import seed_world
 from supportdesk.service.demo.world import demo_world
+from supportdesk.service.store.engine import drop_schema, make_engine, sqlite_url
 from tests.support import FROZEN_NOW, PG_URL, fast_settings
 
 if os.environ.get("SUPPORTDESK_REQUIRE_PG") and PG_URL is None:

@@ -21,8 +21,8 @@ from supportdesk.rules.audit_chain import verify_chain
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.clock import Clock
 from supportdesk.service.context import open_context
-from supportdesk.service.db.engine import make_engine, sqlite_url
-from supportdesk.service.db.schema import audit_log
+from supportdesk.service.store.engine import make_engine, sqlite_url
+from supportdesk.service.store.schema import audit_log
 from tests.support import FROZEN_NOW, agent_code, fast_settings
 
 RESETS = [

@@ -221,11 +221,8 @@ async def _store(settings: DeskSettings, args: argparse.Namespace) -> AsyncItera
 @asynccontextmanager
 async def _embedded(settings: DeskSettings) -> AsyncIterator[_Store]:
     """Straight at the store file: no service, no sign-in (the file is the log)."""
-    from sqlalchemy import select
-
-    from supportdesk.embedded import open_demo_context
-    from supportdesk.service.db.schema import audit_log
-    from supportdesk.service.routers.audit import export_bounds, iter_batches, verify_all
+    from supportdesk.service.demo.store import open_demo_context
+    from supportdesk.service.ops import audit_log
 
     ctx = await open_demo_context(settings.data_dir)
     engine = ctx.engine
@@ -233,22 +230,16 @@ async def _embedded(settings: DeskSettings) -> AsyncIterator[_Store]:
     async def export(
         filters: AuditFilter,
     ) -> AsyncIterator[tuple[list[Mapping[str, Any]], float]]:
-        first, head = await export_bounds(engine, filters)
+        first, head = await audit_log.export_bounds(engine, filters)
         span = max(1, head - first + 1)
-        async for rows in iter_batches(engine, filters):
+        async for rows in audit_log.iter_batches(engine, filters):
             yield list(rows), min(1.0, (int(rows[-1]["seq"]) - first + 1) / span)
 
     async def entry(seq: int) -> dict[str, Any] | None:
-        async with engine.connect() as conn:
-            row = (
-                (await conn.execute(select(audit_log).where(audit_log.c.seq == seq)))
-                .mappings()
-                .first()
-            )
-        return dict(row) if row is not None else None
+        return await audit_log.entry(engine, seq)
 
     try:
-        yield _Store(export=export, verify=lambda: verify_all(engine), entry=entry)
+        yield _Store(export=export, verify=lambda: audit_log.verify_all(engine), entry=entry)
     finally:
         await engine.dispose()
 
