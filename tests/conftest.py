@@ -55,6 +55,17 @@ async def ctx(demo_db: Path) -> AsyncIterator[ServiceContext]:
 
 
 @pytest.fixture
+async def dict_ctx(demo_db: Path) -> AsyncIterator[ServiceContext]:
+    """The demo store with the test-only dict provider behind it (no SMS, no end-user
+    sign-in): what a second back end looks like to the desk (tests/providers/)."""
+    from tests.providers.dict_provider import dict_context
+
+    context = await dict_context(demo_db)
+    yield context
+    await context.engine.dispose()
+
+
+@pytest.fixture
 async def client(ctx: ServiceContext) -> AsyncIterator[SupportDeskClient]:
     async with client_for(ctx) as c:
         yield c

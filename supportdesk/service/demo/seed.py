@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 import pyotp
@@ -99,20 +100,7 @@ async def seed_world(
                 )
             for signin in user.signins:
                 await conn.execute(
-                    signin_events.insert().values(
-                        user_id=user.id,
-                        at=now - timedelta(hours=signin.hours_ago),
-                        device_id=signin.device_id,
-                        device_name=signin.device_name,
-                        ip=signin.ip,
-                        city=signin.city,
-                        country=signin.country,
-                        lat=signin.lat,
-                        lon=signin.lon,
-                        ip_reputation=signin.ip_reputation,
-                        mfa_prompted=signin.mfa_prompted,
-                        mfa_passed=signin.mfa_passed,
-                    )
+                    signin_events.insert().values(user_id=user.id, **asdict(signin.placed(now)))
                 )
         for ticket in world.tickets:
             await conn.execute(

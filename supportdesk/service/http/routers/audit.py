@@ -21,6 +21,7 @@ from supportdesk.api.audit import (
     render,
 )
 from supportdesk.api.models import AuditPage
+from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import InvalidInput
 from supportdesk.service.http.deps import Ctx, CurrentLead, RequestId
 from supportdesk.service.ops import audit_counts as charts
@@ -114,15 +115,8 @@ async def export_audit(
     first_seq, head_seq = await audit_log.start_export(
         ctx, lead, filters, fmt=fmt, saved_as=saved_as, after=after, request_id=rid
     )
-
-    async def body() -> AsyncIterator[bytes]:
-        if fmt == "csv" and header:
-            yield render("csv", [], header=True).encode("utf-8")
-        async for rows in audit_log.iter_batches(ctx.engine, filters, after=after, limit=max_rows):
-            yield render(fmt, rows, header=False).encode("utf-8")
-
     return StreamingResponse(
-        body(),
+        _lines(ctx, filters, fmt, after=after, max_rows=max_rows, header=header),
         media_type=MEDIA_TYPES[fmt],
         headers={
             FIRST_SEQ_HEADER: str(first_seq),
@@ -130,6 +124,22 @@ async def export_audit(
             "Content-Disposition": f'attachment; filename="audit.{fmt}"',
         },
     )
+
+
+async def _lines(
+    ctx: ServiceContext,
+    filters: AuditFilter,
+    fmt: ExportFormat,
+    *,
+    after: int,
+    max_rows: int | None,
+    header: bool,
+) -> AsyncIterator[bytes]:
+    """The export's body, a batch at a time."""
+    if fmt == "csv" and header:
+        yield render("csv", [], header=True).encode("utf-8")
+    async for rows in audit_log.iter_batches(ctx.engine, filters, after=after, limit=max_rows):
+        yield render(fmt, rows, header=False).encode("utf-8")
 
 
 @router.get("/verify", response_model=VerifyStep)
