@@ -133,7 +133,7 @@ async def _export(args: argparse.Namespace) -> int:
         if fmt == "csv":
             out.write(render("csv", [], header=True))
         async with _store(settings, args) as store:
-            async for batch, fraction in store.export(filters):
+            async for batch, fraction in store.export(filters, fmt):
                 out.write(render(fmt, batch, header=False))
                 written += len(batch)
                 progress.show(f"exporting… {written} entries", fraction)
@@ -203,7 +203,9 @@ async def _verify(args: argparse.Namespace) -> int:
 class _Store:
     """What export and verify need, the same whether the store is here or behind an API."""
 
-    export: Callable[[AuditFilter], AsyncIterator[tuple[list[Mapping[str, Any]], float]]]
+    export: Callable[
+        [AuditFilter, ExportFormat], AsyncIterator[tuple[list[Mapping[str, Any]], float]]
+    ]
     verify: Callable[[], AsyncIterator[VerifyStep]]
     entry: Callable[[int], Awaitable[dict[str, Any] | None]]
 
@@ -228,7 +230,7 @@ async def _embedded(settings: DeskSettings) -> AsyncIterator[_Store]:
     engine = ctx.engine
 
     async def export(
-        filters: AuditFilter,
+        filters: AuditFilter, _fmt: ExportFormat
     ) -> AsyncIterator[tuple[list[Mapping[str, Any]], float]]:
         first, head = await audit_log.export_bounds(engine, filters)
         span = max(1, head - first + 1)
@@ -268,11 +270,11 @@ async def _remote(settings: DeskSettings, args: argparse.Namespace) -> AsyncIter
             raise CommandError(f"sign-in to {settings.api_url} refused: {exc.message}") from exc
 
         async def export(
-            filters: AuditFilter,
+            filters: AuditFilter, fmt: ExportFormat
         ) -> AsyncIterator[tuple[list[Mapping[str, Any]], float]]:
             batch: list[Mapping[str, Any]] = []
             fraction = 0.0
-            async for entry, fraction in client.audit_export(filters):
+            async for entry, fraction in client.audit_export(filters, saved_as=fmt):
                 batch.append(entry.model_dump())
                 if len(batch) >= WRITE_BATCH:
                     yield batch, fraction
