@@ -43,12 +43,12 @@ from supportdesk.embedded import client_for
 from supportdesk.rules.audit_chain import canonical_json, entry_hash
 from supportdesk.service.clock import Clock
 from supportdesk.service.context import ServiceContext, open_context
-from supportdesk.service.db.engine import drop_schema, make_engine, sqlite_url
-from supportdesk.service.db.schema import agents, audit_head, audit_log
 from supportdesk.service.demo.seed import seed_world
 from supportdesk.service.demo.world import demo_world
-from supportdesk.service.routers.audit import verify_all
+from supportdesk.service.ops.audit_log import verify_all
 from supportdesk.service.settings import ServiceSettings
+from supportdesk.service.store.engine import drop_schema, make_engine, sqlite_url
+from supportdesk.service.store.schema import agents, audit_head, audit_log
 
 END = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 """The bench's frozen "now": the log ends here and "the last 7 days" is counted back from it."""
@@ -79,8 +79,8 @@ CHECKS = [["video call"], ["video call", "manager confirmed"], ["known device"],
 EXPORT_CHILD = """
 import asyncio, resource, sys, time
 from supportdesk.api.audit import AuditFilter, render
-from supportdesk.service.db.engine import make_engine
-from supportdesk.service.routers.audit import iter_batches
+from supportdesk.service.store.engine import make_engine
+from supportdesk.service.ops.audit_log import iter_batches
 
 
 async def main(url, out):

@@ -183,8 +183,8 @@ def run_sync(work: Coroutine[Any, Any, T]) -> T:
 
 async def read_agent_secrets(db_url: str) -> dict[str, str]:
     """Each agent's TOTP seed, as the agent's own phone holds it (never served by the API)."""
-    from supportdesk.service.db.engine import make_engine
-    from supportdesk.service.db.schema import agents
+    from supportdesk.service.store.engine import make_engine
+    from supportdesk.service.store.schema import agents
 
     engine = make_engine(db_url)
     try:

@@ -9,28 +9,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportdesk import __version__
 from supportdesk.commands import audit as audit_command
+from supportdesk.commands import demo as demo_command
 from supportdesk.commands import phone as phone_command
 from supportdesk.commands import triage as triage_command
 from supportdesk.config import ConfigError, DeskSettings, load_settings
 
 if TYPE_CHECKING:
     from supportdesk.api.client import SupportDeskClient
-    from supportdesk.service.demo.seed import DemoInbox
     from supportdesk.service.settings import ServiceSettings
     from supportdesk.tui.app import Connector, SupportDeskApp
 
-DEMO_CREDENTIALS = (
-    "Demo accounts: demo-agent, demo-agent2 (agents) and demo-lead (lead), password 'demo'.\n"
-    "Each signs in with the code their demo phone shows: supportdesk demo phone demo-agent"
-)
+DEMO_CREDENTIALS = demo_command.credentials()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,22 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the auth service for many kiosks (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
     serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--db", metavar="URL", help="store URL (sqlite:///FILE or postgresql://…)")
+    serve.add_argument(
+        "--db",
+        metavar="URL",
+        help="store URL (sqlite:///FILE or postgresql://…); default: a SQLite file in the "
+        "user data folder (the demo's own with --demo)",
+    )
     serve.add_argument(
         "--demo", action="store_true", help="seed the demo world if the store is empty"
     )
     serve.set_defaults(func=run_serve)
 
-    demo = sub.add_parser("demo", help="the embedded demo world")
-    demo_sub = demo.add_subparsers(title="demo commands", metavar="DEMO_COMMAND", required=True)
-    reset = demo_sub.add_parser("reset", help="rebuild the demo world from scratch")
-    reset.set_defaults(func=run_demo_reset)
-    phone = demo_sub.add_parser(
-        "phone", help="what a demo account's phone shows now: authenticator, texts, e-mails"
-    )
-    phone.add_argument("name", help="agent username, user id, e-mail or name")
-    phone.set_defaults(func=run_demo_phone)
-
+    demo_command.register(sub)
     phone_command.register(sub)
     audit_command.register(sub)
     triage_command.register(sub)
@@ -123,12 +116,12 @@ def _remote_connector(settings: DeskSettings) -> Connector:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from supportdesk.service.app import build_app
+    from supportdesk.embedded import served_app
     from supportdesk.service.settings import ServiceSettings as Settings
 
     overrides: dict[str, object] = {"demo_mode": bool(args.demo)}
-    if args.db:
-        overrides["db_url"] = args.db
+    db = args.db or os.environ.get("SUPPORTDESK_SERVICE_DB_URL")
+    overrides["db_url"] = db or demo_command.default_store(_settings(args), demo=args.demo)
     settings = Settings(**overrides)  # type: ignore[arg-type]
     if settings.sms_gateway == "simulated" and not settings.demo_mode:
         # The simulated carrier delivers nowhere and keeps texts for the demo phone.
@@ -139,121 +132,23 @@ def run_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    print(f"supportdesk serve: the store is {settings.db_url}", flush=True)
     if args.demo:
         asyncio.run(_seed_if_empty(settings))
-    uvicorn.run(build_app(settings=settings), host=args.host, port=args.port, log_level="info")
+        print(demo_command.credentials(args.db), flush=True)
+    uvicorn.run(served_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
 
 
 async def _seed_if_empty(settings: ServiceSettings) -> None:
     from supportdesk.service.context import open_context
-    from supportdesk.service.demo.seed import is_seeded, seed_world
-    from supportdesk.service.demo.world import demo_world
+    from supportdesk.service.demo.store import seed_if_empty
 
     ctx = await open_context(settings)
     try:
-        if not await is_seeded(ctx.engine):
-            await seed_world(ctx.engine, demo_world(), ctx.passwords, ctx.clock.now())
+        await seed_if_empty(ctx)
     finally:
         await ctx.engine.dispose()
-
-
-def run_demo_reset(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    from supportdesk.embedded import open_demo_context
-
-    async def reset() -> None:
-        ctx = await open_demo_context(settings.data_dir, reset=True)
-        await ctx.engine.dispose()
-
-    asyncio.run(reset())
-    print(f"The demo world was rebuilt in {settings.data_dir}.")
-    print(DEMO_CREDENTIALS)
-    return 0
-
-
-def run_demo_phone(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    if settings.api_url:
-        print("demo phone works on the embedded demo only", file=sys.stderr)
-        return 2
-    from supportdesk.embedded import open_demo_context
-    from supportdesk.service.demo.seed import (
-        NoAuthenticator,
-        UnknownDemoAccount,
-        read_demo_inbox,
-        read_demo_phone,
-    )
-    from supportdesk.service.sms import SimulatedCarrier
-
-    async def read() -> int:
-        ctx = await open_demo_context(settings.data_dir)
-        now = ctx.clock.now()
-        carrier = ctx.sms_gateway if isinstance(ctx.sms_gateway, SimulatedCarrier) else None
-        screen, no_app = None, ""
-        try:
-            inbox = await read_demo_inbox(ctx.engine, args.name, now, carrier=carrier)
-            try:
-                screen = await read_demo_phone(ctx.engine, args.name, now)
-            except NoAuthenticator as exc:
-                no_app = str(exc)
-        except UnknownDemoAccount as exc:
-            print(str(exc), file=sys.stderr)
-            return 2
-        finally:
-            await ctx.engine.dispose()
-        if screen is not None:
-            drift = ""
-            if screen.clock_offset_s:
-                way = "slow" if screen.clock_offset_s < 0 else "fast"
-                drift = f"  (this phone's clock runs {abs(screen.clock_offset_s)} s {way})"
-            print(
-                f"{screen.label}: {screen.code[:3]} {screen.code[3:]}  "
-                f"next {screen.next_code[:3]} {screen.next_code[3:]} in {screen.seconds_left} s"
-                f"{drift}"
-            )
-        else:
-            print(f"{no_app}.")
-        if inbox is not None:
-            for line in _inbox_lines(inbox, now):
-                print(line)
-        return 0
-
-    return asyncio.run(read())
-
-
-def _inbox_lines(inbox: DemoInbox, now: datetime) -> list[str]:
-    """The demo user's latest texts and e-mails, newest first, as their phone shows them."""
-    if not inbox.texts and not inbox.emails:
-        return [f"No texts or e-mails from Alvys to {inbox.name} yet."]
-    lines: list[str] = []
-    for text in inbox.texts:
-        where = f"text {_ago(text.sent_at, now)} to {text.recipient_masked}"
-        if text.status == "undelivered":
-            where += f" [never arrived: {text.reason or 'the carrier gave up'}]"
-        elif not text.arrived:
-            where += " [not on the phone yet: the carrier still has it]"
-        lines.append(f"{where}: {text.body}")
-    for mail in inbox.emails:
-        subject = f"{mail.subject} — " if mail.subject else ""
-        lines.append(
-            f"e-mail {_ago(mail.sent_at, now)} to {mail.recipient_masked}: {subject}{mail.body}"
-        )
-    return lines
-
-
-def _ago(then: datetime, now: datetime) -> str:
-    seconds = max(0, int((now - then).total_seconds()))
-    if seconds < 5:
-        return "just now"
-    if seconds < 60:
-        return f"{seconds} s ago"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    days = seconds // 86400
-    return f"{days} day{'s' if days != 1 else ''} ago"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

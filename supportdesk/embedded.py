@@ -1,6 +1,8 @@
-"""The embedded back end: the reference service in-process, over httpx's ASGI transport.
+"""The embedded back end: the reference service in-process, over httpx's ASGI transport,
+and the same app for `supportdesk serve`.
 
-Only the entry point imports this module; the desk just receives a client.
+Only the entry point imports this module; the desk just receives a client. It is the one
+place the service's HTTP app (`service.http`) is built for the desk.
 """
 
 from __future__ import annotations
@@ -8,33 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 
 from supportdesk.api.client import SupportDeskClient
-from supportdesk.service.app import build_app
-from supportdesk.service.context import ServiceContext, open_context
-from supportdesk.service.db.engine import drop_schema, make_engine, sqlite_url
-from supportdesk.service.demo.seed import is_seeded, seed_world
-from supportdesk.service.demo.world import demo_world
+from supportdesk.service.context import ServiceContext
+from supportdesk.service.demo.store import DB_NAME, demo_settings, open_demo_context
+from supportdesk.service.http.app import build_app
 from supportdesk.service.settings import ServiceSettings
 
-DB_NAME = "supportdesk-demo.sqlite3"
-
-
-def demo_settings(data_dir: Path) -> ServiceSettings:
-    return ServiceSettings(db_url=sqlite_url(data_dir / DB_NAME), demo_mode=True)
-
-
-async def open_demo_context(data_dir: Path, *, reset: bool = False) -> ServiceContext:
-    """Open (and on first use seed) the demo store in the desk's data folder."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    settings = demo_settings(data_dir)
-    engine = make_engine(settings.db_url)
-    if reset:
-        await drop_schema(engine)
-    ctx = await open_context(settings, engine=engine)
-    if not await is_seeded(engine):
-        await seed_world(engine, demo_world(), ctx.passwords, ctx.clock.now())
-    return ctx
+__all__ = [
+    "DB_NAME",
+    "client_for",
+    "connect_embedded",
+    "demo_settings",
+    "open_demo_context",
+    "served_app",
+]
 
 
 def client_for(ctx: ServiceContext, timeout_s: float = 10.0) -> SupportDeskClient:
@@ -50,3 +41,8 @@ def client_for(ctx: ServiceContext, timeout_s: float = 10.0) -> SupportDeskClien
 
 async def connect_embedded(data_dir: Path, timeout_s: float = 10.0) -> SupportDeskClient:
     return client_for(await open_demo_context(data_dir), timeout_s)
+
+
+def served_app(settings: ServiceSettings) -> FastAPI:
+    """The app `supportdesk serve` runs under uvicorn (it opens its own context)."""
+    return build_app(settings=settings)

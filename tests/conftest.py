@@ -14,9 +14,9 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.embedded import client_for
 from supportdesk.service.clock import Clock
 from supportdesk.service.context import ServiceContext, open_context
-from supportdesk.service.db.engine import drop_schema, make_engine, sqlite_url
 from supportdesk.service.demo.seed import seed_world
 from supportdesk.service.demo.world import demo_world
+from supportdesk.service.store.engine import drop_schema, make_engine, sqlite_url
 from tests.support import FROZEN_NOW, PG_URL, fast_settings
 
 if os.environ.get("SUPPORTDESK_REQUIRE_PG") and PG_URL is None:
@@ -50,6 +50,17 @@ def demo_db(demo_template: Path, tmp_path: Path) -> Path:
 async def ctx(demo_db: Path) -> AsyncIterator[ServiceContext]:
     """The demo world on a SQLite file, with a clock frozen at FROZEN_NOW."""
     context = await open_context(fast_settings(sqlite_url(demo_db)), clock=Clock(FROZEN_NOW))
+    yield context
+    await context.engine.dispose()
+
+
+@pytest.fixture
+async def dict_ctx(demo_db: Path) -> AsyncIterator[ServiceContext]:
+    """The demo store with the test-only dict provider behind it (no SMS, no end-user
+    sign-in): what a second back end looks like to the desk (tests/providers/)."""
+    from tests.providers.dict_provider import dict_context
+
+    context = await dict_context(demo_db)
     yield context
     await context.engine.dispose()
 

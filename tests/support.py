@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import agents
 from supportdesk.service.settings import ServiceSettings
+from supportdesk.service.store.schema import agents
 
 PG_URL = os.environ.get("SUPPORTDESK_TEST_PG_URL")
 FROZEN_NOW = datetime(2026, 11, 27, 15, 42, 10, 250000, tzinfo=UTC)

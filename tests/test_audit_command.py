@@ -21,8 +21,8 @@ from supportdesk.rules.audit_chain import verify_chain
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.clock import Clock
 from supportdesk.service.context import open_context
-from supportdesk.service.db.engine import make_engine, sqlite_url
-from supportdesk.service.db.schema import audit_log
+from supportdesk.service.store.engine import make_engine, sqlite_url
+from supportdesk.service.store.schema import audit_log
 from tests.support import FROZEN_NOW, agent_code, fast_settings
 
 RESETS = [
@@ -237,3 +237,32 @@ def test_without_credentials_and_no_terminal_it_says_what_to_set(
     argv = ["--api", "http://audit.test", "audit", "verify", "--user", "demo-lead"]
     assert main(argv) == 2
     assert "SUPPORTDESK_PASSWORD" in capsys.readouterr().err
+
+
+def exports_recorded(store: Path) -> list[dict[str, object]]:
+    async def read() -> list[dict[str, object]]:
+        engine = make_engine(sqlite_url(store))
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(audit_log.c.detail)
+                .where(audit_log.c.action == "audit.export")
+                .where(audit_log.c.at >= FROZEN_NOW)  # not the demo world's past exports
+            )
+            found = [json.loads(r.detail) for r in rows]
+        await engine.dispose()
+        return found
+
+    return asyncio.run(read())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_the_log_records_the_format_the_file_is_written_in(
+    remote: None, store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """Issue 9: the desk fetches JSON Lines and writes CSV; the entry says CSV."""
+    monkeypatch.setenv("SUPPORTDESK_CODE", code_for(store, "demo-lead"))
+    out = tmp_path / f"audit.{fmt}"
+    argv = export_range("--format", fmt, "--out", str(out), "--user", "demo-lead")
+    assert main(["--api", "http://audit.test", *argv]) == 0
+    [recorded] = exports_recorded(store)
+    assert recorded["format"] == fmt

@@ -127,3 +127,80 @@ def test_serve_outside_the_demo_refuses_the_simulated_carrier(
     monkeypatch.delenv("SUPPORTDESK_SERVICE_SMS_GATEWAY", raising=False)
     assert main(["serve", "--db", f"sqlite:///{tmp_path / 'x.sqlite3'}"]) == 2
     assert "SUPPORTDESK_SERVICE_SMS_GATEWAY=http" in capsys.readouterr().err
+
+
+def wait_until_up(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("the service did not come up")
+
+
+async def test_a_served_demo_keeps_its_store_in_the_data_folder_and_demo_phone_reads_it(
+    tmp_path: Path,
+) -> None:
+    """Issue 9: `serve --demo` as the README tells it, then `demo phone` for the code."""
+    import os
+
+    data = tmp_path / "data"
+    here = tmp_path / "checkout"
+    here.mkdir()
+    env = {**os.environ, "SUPPORTDESK_DATA_DIR": str(data)}
+    env.pop("SUPPORTDESK_SERVICE_DB_URL", None)
+    port = free_port()
+    out = tmp_path / "serve.out"
+    with out.open("w") as printed:
+        process = subprocess.Popen(
+            [*SCRIPT, "serve", "--demo", "--port", str(port)],
+            cwd=here,
+            env=env,
+            stdout=printed,
+            stderr=subprocess.DEVNULL,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url)
+        assert (data / "supportdesk-demo.sqlite3").exists()
+        assert list(here.iterdir()) == [], "nothing is written in the current folder"
+        shown = out.read_text()
+        assert "password 'demo'" in shown and "supportdesk demo phone demo-agent" in shown
+        phone = subprocess.run(
+            [*SCRIPT, "demo", "phone", "demo-agent"],
+            cwd=here,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        first, second = phone.split(":", 1)[1].split()[:2]
+        async with SupportDeskClient(url) as client:
+            await client.sign_in("demo-agent", "demo", first + second)
+            assert len(await client.list_tickets()) >= 12
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_demo_phone_reads_the_store_named_with_db(
+    served: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _url, db = served
+    assert main(["demo", "phone", "demo-agent", "--db", f"sqlite:///{db}"]) == 0
+    with sqlite3.connect(db) as conn:
+        (secret,) = conn.execute(
+            "select totp_secret from agents where username = 'demo-agent'"
+        ).fetchone()
+    code = capsys.readouterr().out.split(":", 1)[1].split()[:2]
+    assert "".join(code) in {pyotp.TOTP(secret).now(), pyotp.TOTP(secret).at(time.time() - 30)}
+
+
+def test_demo_phone_on_a_store_without_a_demo_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "phone", "demo-agent", "--db", f"sqlite:///{tmp_path / 'no.db'}"]) == 2
+    assert "there is no store at" in capsys.readouterr().err
+    assert not (tmp_path / "no.db").exists()

@@ -217,7 +217,11 @@ class AuditCalls(ClientBase):
         )
 
     async def audit_export(
-        self, filters: AuditFilter, *, chunk_rows: int = 5000
+        self,
+        filters: AuditFilter,
+        *,
+        chunk_rows: int = 5000,
+        saved_as: ExportFormat | None = None,
     ) -> AsyncIterator[tuple[AuditEntry, float]]:
         """Every matching entry oldest first, each with how far through the export it is.
 
@@ -231,6 +235,8 @@ class AuditCalls(ClientBase):
         while True:
             params: dict[str, str | int] = {**filters.params(), "format": "jsonl"}
             params.update(after=after, max_rows=chunk_rows)
+            if saved_as is not None:  # the log records the format of the file written
+                params["saved_as"] = saved_as
             got = 0
             try:
                 async with self._http.stream(

@@ -145,6 +145,7 @@ class Ticket(Wire):
     note: str | None
     resolved_by: str | None
     resolved_at: datetime | None
+    awaiting_lead: bool = False
 
 
 class ResolveTicket(Wire):

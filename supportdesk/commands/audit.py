@@ -133,7 +133,7 @@ async def _export(args: argparse.Namespace) -> int:
         if fmt == "csv":
             out.write(render("csv", [], header=True))
         async with _store(settings, args) as store:
-            async for batch, fraction in store.export(filters):
+            async for batch, fraction in store.export(filters, fmt):
                 out.write(render(fmt, batch, header=False))
                 written += len(batch)
                 progress.show(f"exporting… {written} entries", fraction)
@@ -203,7 +203,9 @@ async def _verify(args: argparse.Namespace) -> int:
 class _Store:
     """What export and verify need, the same whether the store is here or behind an API."""
 
-    export: Callable[[AuditFilter], AsyncIterator[tuple[list[Mapping[str, Any]], float]]]
+    export: Callable[
+        [AuditFilter, ExportFormat], AsyncIterator[tuple[list[Mapping[str, Any]], float]]
+    ]
     verify: Callable[[], AsyncIterator[VerifyStep]]
     entry: Callable[[int], Awaitable[dict[str, Any] | None]]
 
@@ -221,34 +223,25 @@ async def _store(settings: DeskSettings, args: argparse.Namespace) -> AsyncItera
 @asynccontextmanager
 async def _embedded(settings: DeskSettings) -> AsyncIterator[_Store]:
     """Straight at the store file: no service, no sign-in (the file is the log)."""
-    from sqlalchemy import select
-
-    from supportdesk.embedded import open_demo_context
-    from supportdesk.service.db.schema import audit_log
-    from supportdesk.service.routers.audit import export_bounds, iter_batches, verify_all
+    from supportdesk.service.demo.store import open_demo_context
+    from supportdesk.service.ops import audit_log
 
     ctx = await open_demo_context(settings.data_dir)
     engine = ctx.engine
 
     async def export(
-        filters: AuditFilter,
+        filters: AuditFilter, _fmt: ExportFormat
     ) -> AsyncIterator[tuple[list[Mapping[str, Any]], float]]:
-        first, head = await export_bounds(engine, filters)
+        first, head = await audit_log.export_bounds(engine, filters)
         span = max(1, head - first + 1)
-        async for rows in iter_batches(engine, filters):
+        async for rows in audit_log.iter_batches(engine, filters):
             yield list(rows), min(1.0, (int(rows[-1]["seq"]) - first + 1) / span)
 
     async def entry(seq: int) -> dict[str, Any] | None:
-        async with engine.connect() as conn:
-            row = (
-                (await conn.execute(select(audit_log).where(audit_log.c.seq == seq)))
-                .mappings()
-                .first()
-            )
-        return dict(row) if row is not None else None
+        return await audit_log.entry(engine, seq)
 
     try:
-        yield _Store(export=export, verify=lambda: verify_all(engine), entry=entry)
+        yield _Store(export=export, verify=lambda: audit_log.verify_all(engine), entry=entry)
     finally:
         await engine.dispose()
 
@@ -277,11 +270,11 @@ async def _remote(settings: DeskSettings, args: argparse.Namespace) -> AsyncIter
             raise CommandError(f"sign-in to {settings.api_url} refused: {exc.message}") from exc
 
         async def export(
-            filters: AuditFilter,
+            filters: AuditFilter, fmt: ExportFormat
         ) -> AsyncIterator[tuple[list[Mapping[str, Any]], float]]:
             batch: list[Mapping[str, Any]] = []
             fraction = 0.0
-            async for entry, fraction in client.audit_export(filters):
+            async for entry, fraction in client.audit_export(filters, saved_as=fmt):
                 batch.append(entry.model_dump())
                 if len(batch) >= WRITE_BATCH:
                     yield batch, fraction

@@ -1,8 +1,9 @@
-"""Everything a request handler needs, built once per service process."""
+"""Everything an operation needs, built once per service process."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -10,11 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from supportdesk.service.audit import ensure_audit_head
 from supportdesk.service.clock import Clock
-from supportdesk.service.db.engine import create_schema, make_engine
-from supportdesk.service.db.schema import meta
+from supportdesk.service.provider import IdentityProvider, ProviderEnv
 from supportdesk.service.security import Passwords
 from supportdesk.service.settings import ServiceSettings
 from supportdesk.service.sms import SimulatedCarrier, SmsGateway, gateway_from_settings
+from supportdesk.service.store.engine import create_schema, make_engine
+from supportdesk.service.store.schema import meta
+
+ProviderFactory = Callable[[ProviderEnv], IdentityProvider]
+"""Builds the identity provider for a context (the built-in one unless told otherwise)."""
 
 
 @dataclass
@@ -25,6 +30,11 @@ class ServiceContext:
     passwords: Passwords
     server_key: str = field(repr=False)
     sms_gateway: SmsGateway = field(default_factory=SimulatedCarrier)
+    provider: IdentityProvider = field(init=False)
+    """Where users and factors live; set by `open_context` (`use_provider` to swap it)."""
+
+    def use_provider(self, factory: ProviderFactory) -> None:
+        self.provider = factory(self)
 
 
 async def _server_key(engine: AsyncEngine) -> str:
@@ -41,8 +51,17 @@ async def _server_key(engine: AsyncEngine) -> str:
         return key
 
 
+def builtin_provider(env: ProviderEnv) -> IdentityProvider:
+    from supportdesk.service.provider.builtin import BuiltinProvider
+
+    return BuiltinProvider(env)
+
+
 async def open_context(
-    settings: ServiceSettings, clock: Clock | None = None, engine: AsyncEngine | None = None
+    settings: ServiceSettings,
+    clock: Clock | None = None,
+    engine: AsyncEngine | None = None,
+    provider: ProviderFactory = builtin_provider,
 ) -> ServiceContext:
     """Open the store, create or check its schema, and return a ready context."""
     engine = engine or make_engine(settings.db_url)
@@ -50,7 +69,7 @@ async def open_context(
     key = await _server_key(engine)
     async with engine.begin() as conn:
         await ensure_audit_head(conn)
-    return ServiceContext(
+    ctx = ServiceContext(
         settings=settings,
         engine=engine,
         clock=clock or Clock(),
@@ -58,3 +77,5 @@ async def open_context(
         server_key=key,
         sms_gateway=gateway_from_settings(settings),
     )
+    ctx.use_provider(provider)
+    return ctx

@@ -1,11 +1,7 @@
-"""One error shape for every refusal: {"error": {"code", "message", "field"}}."""
+"""The refusals operations raise; `service/http/errors.py` answers each with one shape,
+{"error": {"code", "message", "field"}}. Plain exceptions: no web framework here."""
 
 from __future__ import annotations
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class ServiceError(Exception):
@@ -48,6 +44,18 @@ class InvalidInput(ServiceError):
     code = "invalid_input"
 
 
+class NotSupported(Conflict):
+    """The identity provider behind the desk cannot do this (the message says why)."""
+
+    code = "not_supported"
+
+
+class CodeAlreadyUsed(Unauthorised):
+    """The password and code are right, but the code was used already: wait for the next."""
+
+    code = "code_already_used"
+
+
 class RateLimited(ServiceError):
     status = 429
     code = "rate_limited"
@@ -55,36 +63,3 @@ class RateLimited(ServiceError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message, headers={"Retry-After": str(max(1, retry_after_s))})
         self.retry_after_s = max(1, retry_after_s)
-
-
-def _body(code: str, message: str, field: str | None) -> dict[str, dict[str, str | None]]:
-    return {"error": {"code": code, "message": message, "field": field}}
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ServiceError)
-    async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
-        return JSONResponse(
-            _body(exc.code, exc.message, exc.field), status_code=exc.status, headers=exc.headers
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
-        field = ".".join(loc) or None
-        message = str(first.get("msg", "invalid request"))
-        if field:
-            message = f"{field}: {message}"
-        return JSONResponse(_body("invalid_input", message, field), status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(_body(code, str(exc.detail), None), status_code=exc.status_code)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
-        return JSONResponse(
-            _body("internal", "the service failed to handle this request", None), status_code=500
-        )

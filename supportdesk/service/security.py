@@ -5,9 +5,11 @@ Nothing here leaves the service: the API returns only outcomes.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 import pyotp
@@ -18,7 +20,11 @@ TOTP_STEP_S = 30
 
 
 class Passwords:
-    """argon2id hashing with tunable cost (tests and the demo use a cheaper one)."""
+    """argon2id hashing with tunable cost (tests and the demo use a cheaper one).
+
+    A hash costs the CPU a noticeable while: the service calls `check` and `make`, which
+    run it in a worker thread, so the embedded desk's event loop never stalls on one.
+    """
 
     def __init__(self, time_cost: int, memory_kib: int) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
@@ -31,6 +37,14 @@ class Passwords:
             return self._hasher.verify(stored_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+    async def make(self, password: str) -> str:
+        """`hash`, off the event loop."""
+        return await asyncio.to_thread(self.hash, password)
+
+    async def check(self, stored_hash: str, password: str) -> bool:
+        """`verify`, off the event loop."""
+        return await asyncio.to_thread(self.verify, stored_hash, password)
 
 
 def new_token() -> str:
@@ -70,16 +84,36 @@ def totp_step(at: datetime) -> int:
     return int(at.timestamp()) // TOTP_STEP_S
 
 
-def match_totp(secret: str, code: str, at: datetime, last_step: int | None) -> int | None:
-    """The step a code belongs to (now ±1 step), or None; a step used before is refused."""
+@dataclass(frozen=True)
+class TotpMatch:
+    """What a code is to an authenticator secret: the step it belongs to, or why not."""
+
+    step: int | None
+    reused: bool = False
+    """The code is right but its step was used already (a replay, or typed twice)."""
+
+
+def check_totp(secret: str, code: str, at: datetime, last_step: int | None) -> TotpMatch:
+    """Find the code's step (now ±1 step); a step at or before `last_step` is refused.
+
+    `code` is the normalised 6 digits (`rules.codes.normalise_code`).
+    """
     code = code.strip()
     if not (len(code) == 6 and code.isdigit()):
-        return None
+        return TotpMatch(None)
     totp = pyotp.TOTP(secret)
     now_step = totp_step(at)
+    reused = False
     for step in (now_step, now_step - 1, now_step + 1):
-        if last_step is not None and step <= last_step:
+        if not hmac.compare_digest(totp.at(step * TOTP_STEP_S), code):
             continue
-        if hmac.compare_digest(totp.at(step * TOTP_STEP_S), code):
-            return step
-    return None
+        if last_step is not None and step <= last_step:
+            reused = True
+            continue
+        return TotpMatch(step)
+    return TotpMatch(None, reused=reused)
+
+
+def match_totp(secret: str, code: str, at: datetime, last_step: int | None) -> int | None:
+    """The step a code belongs to (now ±1 step), or None; a step used before is refused."""
+    return check_totp(secret, code, at, last_step).step

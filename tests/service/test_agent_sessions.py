@@ -31,7 +31,7 @@ async def test_no_token_is_refused_with_401(client: SupportDeskClient) -> None:
 
 
 async def test_raw_request_without_token_answers_401_with_a_message(ctx: ServiceContext) -> None:
-    from supportdesk.service.app import build_app
+    from supportdesk.service.http.app import build_app
 
     transport = httpx.ASGITransport(app=build_app(ctx))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as raw:

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from supportdesk.api.audit import AuditFilter
 from supportdesk.api.client import SupportDeskClient
-from supportdesk.service.audit_review import (
+from supportdesk.service.context import ServiceContext
+from supportdesk.service.ops.audit_review import (
     Reset,
     SignIn,
     after_hours,
@@ -15,7 +16,6 @@ from supportdesk.service.audit_review import (
     repeat_resets,
     reset_spikes,
 )
-from supportdesk.service.context import ServiceContext
 from tests.service.test_audit_read import add_entry
 from tests.support import sign_in_as
 

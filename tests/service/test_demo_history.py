@@ -18,8 +18,12 @@ from supportdesk.rules.audit_chain import verify_chain
 from supportdesk.service.audit import row_to_chain_fields
 from supportdesk.service.clock import Clock
 from supportdesk.service.context import ServiceContext, open_context
-from supportdesk.service.db.engine import sqlite_url
-from supportdesk.service.db.schema import (
+from supportdesk.service.demo.history import TEAM_ZONE
+from supportdesk.service.demo.seed import seed_world
+from supportdesk.service.demo.world import demo_world
+from supportdesk.service.sms.policy import analyse_on_file, refusal
+from supportdesk.service.store.engine import sqlite_url
+from supportdesk.service.store.schema import (
     approvals,
     audit_head,
     audit_log,
@@ -28,10 +32,6 @@ from supportdesk.service.db.schema import (
     sms_deliveries,
     users,
 )
-from supportdesk.service.demo.history import TEAM_ZONE
-from supportdesk.service.demo.seed import seed_world
-from supportdesk.service.demo.world import demo_world
-from supportdesk.service.sms.policy import analyse_on_file, refusal
 from tests.support import FROZEN_NOW, fast_settings, sign_in_as
 
 THURSDAY = date(2026, 11, 26)

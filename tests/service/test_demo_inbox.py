@@ -10,10 +10,10 @@ from sqlalchemy import RowMapping, select
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import message_outbox
-from supportdesk.service.demo.seed import read_demo_inbox
+from supportdesk.service.demo.phone import read_demo_inbox
 from supportdesk.service.sms import OutgoingSms, SendReceipt
 from supportdesk.service.sms.gateway import DeliveryState
+from supportdesk.service.store.schema import message_outbox
 from tests.support import sign_in_as
 
 TYLER = "u1002"  # T-1042: SMS only, a carrier that holds texts for 75 s

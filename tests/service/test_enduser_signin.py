@@ -9,7 +9,7 @@ from sqlalchemy import select
 from supportdesk.api import errors
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import factors, users
+from supportdesk.service.store.schema import factors, users
 
 
 async def totp_user(ctx: ServiceContext) -> tuple[str, str]:

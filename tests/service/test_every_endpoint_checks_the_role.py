@@ -7,8 +7,8 @@ import re
 
 import httpx
 
-from supportdesk.service.app import build_app
 from supportdesk.service.context import ServiceContext
+from supportdesk.service.http.app import build_app
 from tests.support import agent_code
 
 PUBLIC = {

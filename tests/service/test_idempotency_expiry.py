@@ -11,8 +11,8 @@ from sqlalchemy import select
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import InvalidInput
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import idempotency_keys
-from supportdesk.service.idempotency import KEY_TTL
+from supportdesk.service.ops.idempotency import KEY_TTL
+from supportdesk.service.store.schema import idempotency_keys
 from tests.service.test_recovery_support import audit_rows
 from tests.support import sign_in_as
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from supportdesk.service.app import build_app
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import (
+from supportdesk.service.http.app import build_app
+from supportdesk.service.store.schema import (
     access_codes,
     agents,
     factors,

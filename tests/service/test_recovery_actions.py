@@ -14,8 +14,8 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import Conflict, Forbidden, InvalidInput, Unauthorised
 from supportdesk.rules.policy import SERVICE_ACCOUNT_GUIDANCE
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import factors, message_outbox, user_sessions
 from supportdesk.service.security import normalise_access_code
+from supportdesk.service.store.schema import factors, message_outbox, user_sessions
 from tests.service.test_recovery_support import (
     audit_rows,
     email_verification,

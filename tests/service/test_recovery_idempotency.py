@@ -11,9 +11,9 @@ import pytest
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import Conflict, InvalidInput
 from supportdesk.embedded import client_for
-from supportdesk.service.app import build_app
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.idempotency import REPLAY_HEADER
+from supportdesk.service.http.app import build_app
+from supportdesk.service.http.idempotency import REPLAY_HEADER
 from tests.service.test_recovery_support import audit_rows, email_verification, enduser_sign_in
 from tests.support import sign_in_as
 

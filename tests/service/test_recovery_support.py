@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.models import EndUserSignInResult
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import approvals, audit_log, factors, message_outbox, users
+from supportdesk.service.store.schema import approvals, audit_log, factors, message_outbox, users
 from tests.support import sign_in_as
 
 USER_PASSWORD = "demo"

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import Unauthorised
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import audit_log
 from supportdesk.service.settings import ServiceSettings
 from supportdesk.service.sms import (
     HttpGatewayConfig,
@@ -28,6 +27,7 @@ from supportdesk.service.sms import (
     SmsGatewayError,
     gateway_from_settings,
 )
+from supportdesk.service.store.schema import audit_log
 from tests.support import FROZEN_NOW, sign_in_as
 
 

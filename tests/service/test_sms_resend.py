@@ -14,7 +14,7 @@ from sqlalchemy import RowMapping, select
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import InvalidInput, RateLimited, Unauthorised
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import audit_log, message_outbox, sms_codes
+from supportdesk.service.store.schema import audit_log, message_outbox, sms_codes
 from tests.support import sign_in_as
 
 TYLER = "u1002"  # T-1042, "I'm not getting the text code"

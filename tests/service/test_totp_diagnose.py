@@ -16,7 +16,7 @@ import pytest
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import Conflict, InvalidInput, NotFound, RateLimited
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.demo.seed import PhoneScreen, read_demo_phone
+from supportdesk.service.demo.phone import PhoneScreen, read_demo_phone
 from tests.support import sign_in_as
 
 SLOW = "u1005"

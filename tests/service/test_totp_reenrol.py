@@ -16,8 +16,8 @@ from supportdesk.api.errors import Conflict, InvalidInput, Unauthorised
 from supportdesk.api.recovery import RecoveryResult
 from supportdesk.rules.policy import Check
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import factors, users
-from supportdesk.service.demo.seed import read_demo_phone
+from supportdesk.service.demo.phone import read_demo_phone
+from supportdesk.service.store.schema import factors, users
 from tests.service.test_recovery_support import (
     audit_rows,
     email_verification,

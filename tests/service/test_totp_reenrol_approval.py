@@ -19,8 +19,8 @@ from supportdesk.api.recovery import RecoveryResult
 from supportdesk.embedded import client_for
 from supportdesk.rules.policy import Check
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import approvals, factors
-from supportdesk.service.recovery_actions import approval_params
+from supportdesk.service.store.approvals import params_of as approval_params
+from supportdesk.service.store.schema import approvals, factors
 from tests.service.test_recovery_support import audit_rows, email_verification, user_email
 from tests.support import sign_in_as
 

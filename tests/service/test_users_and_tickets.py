@@ -8,7 +8,7 @@ from sqlalchemy import select
 from supportdesk.api import errors
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import factors
+from supportdesk.service.store.schema import factors
 from tests.support import sign_in_as
 
 

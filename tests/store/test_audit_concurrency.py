@@ -9,8 +9,8 @@ import sys
 from sqlalchemy import func, select
 
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import audit_log
-from supportdesk.service.routers.audit import verify_all
+from supportdesk.service.ops.audit_log import verify_all
+from supportdesk.service.store.schema import audit_log
 
 PROCESSES = 5
 APPENDS = 30
@@ -20,7 +20,7 @@ import asyncio, sys
 from datetime import UTC, datetime
 
 from supportdesk.service.audit import Actor, append_audit
-from supportdesk.service.db.engine import make_engine
+from supportdesk.service.store.engine import make_engine
 
 
 async def main(url: str, name: str, count: int) -> None:

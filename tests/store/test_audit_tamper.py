@@ -12,8 +12,8 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.rules.audit_chain import entry_hash
 from supportdesk.service.audit import Actor, append_audit, row_to_chain_fields
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import audit_log
-from supportdesk.service.routers.audit import verify_all
+from supportdesk.service.ops.audit_log import verify_all
+from supportdesk.service.store.schema import audit_log
 from tests.support import sign_in_as
 
 ENTRIES = 12

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.ratelimit import Limit, take
+from supportdesk.service.store.ratelimit import Limit, take
 
 
 async def test_concurrent_requests_get_exactly_the_allowed_count(any_ctx: ServiceContext) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 SCRIPT = """
 import asyncio, sys
 from sqlalchemy import inspect
-from supportdesk.service.db.engine import create_schema, make_engine, sqlite_url
+from supportdesk.service.store.engine import create_schema, make_engine, sqlite_url
 
 async def main():
     engine = make_engine(sqlite_url(__import__("pathlib").Path(sys.argv[1])))
@@ -19,7 +19,7 @@ async def main():
         names = await conn.run_sync(lambda c: inspect(c).get_table_names())
     await engine.dispose()
     loaded = sorted(m for m in sys.modules if m.startswith("supportdesk.service.")
-                    and not m.startswith("supportdesk.service.db"))
+                    and not m.startswith("supportdesk.service.store"))
     print(" ".join(sorted(names)))
     print(" ".join(loaded) or "-")
 

@@ -11,8 +11,8 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.rules.audit_chain import verify_chain
 from supportdesk.service.audit import Actor, append_audit, row_to_chain_fields
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.engine import SchemaVersionError, create_schema
-from supportdesk.service.db.schema import audit_log, meta, tickets
+from supportdesk.service.store.engine import SchemaVersionError, create_schema
+from supportdesk.service.store.schema import audit_log, meta, tickets
 from tests.support import sign_in_as
 
 

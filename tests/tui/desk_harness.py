@@ -12,7 +12,7 @@ from supportdesk.config import DeskSettings
 from supportdesk.embedded import client_for
 from supportdesk.service.clock import Clock
 from supportdesk.service.context import ServiceContext, open_context
-from supportdesk.service.db.engine import sqlite_url
+from supportdesk.service.store.engine import sqlite_url
 from supportdesk.tui.app import SupportDeskApp
 from tests.support import FROZEN_NOW, agent_code, fast_settings
 

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Static
 from supportdesk.api.audit import AgentDayCount, AuditCounts
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import audit_log
+from supportdesk.service.store.schema import audit_log
 from supportdesk.tui.screens.audit_log import AuditLogScreen
 from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.widgets.audit_chart import AuditChartScreen, chart_text

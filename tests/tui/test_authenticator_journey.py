@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Digits, Input, OptionList, Select
 from supportdesk.api.recovery import RecoveryResult
 from supportdesk.embedded import client_for
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.demo.seed import read_demo_phone
+from supportdesk.service.demo.phone import read_demo_phone
 from supportdesk.tui.app import SupportDeskApp
 from supportdesk.tui.screens.account import AccountScreen
 from supportdesk.tui.screens.approvals import ApprovalsScreen

@@ -9,7 +9,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from supportdesk.service.demo.seed import read_demo_phone
+from supportdesk.service.demo.phone import read_demo_phone
 from tests.tui.desk_harness import SnapshotDesk
 
 

@@ -12,8 +12,8 @@ from textual.widgets import Input, Select, Static
 
 from supportdesk.embedded import client_for
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.db.schema import audit_log, tickets
 from supportdesk.service.sms import OutgoingSms, SendReceipt, SmsGatewayError
+from supportdesk.service.store.schema import audit_log, tickets
 from supportdesk.tui.app import SupportDeskApp
 from supportdesk.tui.screens.account import AccountScreen
 from supportdesk.tui.screens.queue import QueueScreen

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from supportdesk.rules.risk import SignIn
 
 
 @dataclass(frozen=True)
@@ -16,19 +19,28 @@ class DemoFactor:
     last_used_days_ago: int | None = 3
 
 
+WORLD_NOW = datetime(2000, 1, 1, tzinfo=UTC)
+"""The demo world's own "now": its sign-ins are written before it, and seeding moves them
+to the same distance before the real now."""
+
+
 @dataclass(frozen=True)
-class DemoSignIn:
-    hours_ago: float
-    device_id: str
-    device_name: str
-    ip: str
-    city: str
-    country: str  # ISO alpha-2
-    lat: float
-    lon: float
-    ip_reputation: Literal["good", "unknown", "proxy", "tor", "bad"] = "good"
-    mfa_prompted: bool = False
-    mfa_passed: bool | None = None
+class DemoSignIn(SignIn):
+    """A sign-in of the demo world: a `rules.risk.SignIn` (the one definition of its
+    fields) placed on the world's own clock, `hours_ago` before `WORLD_NOW`."""
+
+    @classmethod
+    def ago(cls, hours_ago: float, **fields: Any) -> DemoSignIn:
+        return cls(at=WORLD_NOW - timedelta(hours=hours_ago), **fields)
+
+    @property
+    def hours_ago(self) -> float:
+        return (WORLD_NOW - self.at) / timedelta(hours=1)
+
+    def placed(self, now: datetime) -> SignIn:
+        """The same sign-in, as far before `now` as it is before the world's now."""
+        recorded = {f.name: getattr(self, f.name) for f in fields(SignIn)}
+        return SignIn(**{**recorded, "at": now - (WORLD_NOW - self.at)})
 
 
 @dataclass(frozen=True)

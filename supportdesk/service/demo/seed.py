@@ -1,37 +1,33 @@
-"""Writing the demo world into a store, and reading a demo phone: its authenticator, and
-the texts and e-mails the service sent the user (the demo inbox)."""
+"""Writing the demo world into a store: its people and tickets, then its month of history
+(`demo.history`), then the `demo.seed` entry. Reading a demo phone: `demo.phone`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import RowMapping, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from supportdesk.rules.phone import mask_e164
-from supportdesk.service.audit import Actor, append_audit
-from supportdesk.service.db.schema import (
+from supportdesk.service.audit import entries as audit
+from supportdesk.service.audit import record
+from supportdesk.service.demo.history import write_history
+from supportdesk.service.demo.model import DemoWorld
+from supportdesk.service.security import Passwords
+from supportdesk.service.store.engine import reading
+from supportdesk.service.store.schema import (
     agents,
     demo_phones,
     factors,
-    message_outbox,
     signin_events,
     tickets,
     users,
 )
-from supportdesk.service.demo.history import write_history
-from supportdesk.service.demo.model import DemoWorld
-from supportdesk.service.recovery_actions import mask_email
-from supportdesk.service.security import TOTP_STEP_S, Passwords
-from supportdesk.service.sms.simulated import SimulatedCarrier
-
-SEEDER = Actor(name="system", role="system")
 
 
 async def is_seeded(engine: AsyncEngine) -> bool:
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         return bool((await conn.execute(select(func.count()).select_from(agents))).scalar_one())
 
 
@@ -40,7 +36,7 @@ async def seed_world(
 ) -> None:
     """Insert every agent, user, factor, sign-in and ticket, times relative to now."""
     # One hash serves every demo account: they share the published demo password.
-    password_hash = passwords.hash(world.password)
+    password_hash = await passwords.make(world.password)
     async with engine.begin() as conn:
         for agent in world.agents:
             await conn.execute(
@@ -104,20 +100,7 @@ async def seed_world(
                 )
             for signin in user.signins:
                 await conn.execute(
-                    signin_events.insert().values(
-                        user_id=user.id,
-                        at=now - timedelta(hours=signin.hours_ago),
-                        device_id=signin.device_id,
-                        device_name=signin.device_name,
-                        ip=signin.ip,
-                        city=signin.city,
-                        country=signin.country,
-                        lat=signin.lat,
-                        lon=signin.lon,
-                        ip_reputation=signin.ip_reputation,
-                        mfa_prompted=signin.mfa_prompted,
-                        mfa_passed=signin.mfa_passed,
-                    )
+                    signin_events.insert().values(user_id=user.id, **asdict(signin.placed(now)))
                 )
         for ticket in world.tickets:
             await conn.execute(
@@ -132,193 +115,7 @@ async def seed_world(
                 )
             )
         await write_history(conn, world, now)
-        await append_audit(
-            conn,
-            at=now,
-            actor=SEEDER,
-            action="demo.seed",
-            outcome="success",
-            detail={
-                "agents": len(world.agents),
-                "users": len(world.users),
-                "tickets": len(world.tickets),
-            },
+        seeded = audit.demo_seeded(
+            agents=len(world.agents), users=len(world.users), tickets=len(world.tickets)
         )
-
-
-@dataclass(frozen=True)
-class PhoneScreen:
-    """What a demo phone's authenticator shows right now."""
-
-    account: str
-    label: str
-    code: str
-    next_code: str
-    seconds_left: int
-    clock_offset_s: int
-
-
-@dataclass(frozen=True)
-class InboxMessage:
-    """A text or e-mail the demo user received, as their phone or mailbox shows it.
-
-    ``status`` is "delivered" once it is on the phone; a text the carrier still holds
-    reads "queued" or "sent", one it gave up on "undelivered" with the carrier's reason.
-    """
-
-    channel: str
-    recipient_masked: str
-    subject: str
-    body: str = field(repr=False)
-    sent_at: datetime
-    status: str = "delivered"
-    reason: str | None = None
-
-    @property
-    def arrived(self) -> bool:
-        return self.status == "delivered"
-
-
-@dataclass(frozen=True)
-class DemoInbox:
-    """A demo user's latest texts and e-mails, newest first."""
-
-    user_id: str
-    name: str
-    texts: tuple[InboxMessage, ...]
-    emails: tuple[InboxMessage, ...]
-
-
-class UnknownDemoAccount(LookupError):
-    """No demo account answers to that name."""
-
-
-class NoAuthenticator(LookupError):
-    """The demo account has no authenticator app, so its phone shows no code."""
-
-
-@dataclass(frozen=True)
-class _Account:
-    id: str
-    name: str
-    is_agent: bool
-    totp_secret: str | None = field(default=None, repr=False)
-
-
-async def _find_account(conn: AsyncConnection, name: str) -> _Account:
-    """An agent by username, or a user by id, e-mail address or name (case ignored)."""
-    wanted = name.strip().lower()
-    agent = (
-        await conn.execute(
-            select(agents.c.username, agents.c.totp_secret).where(
-                func.lower(agents.c.username) == wanted
-            )
-        )
-    ).first()
-    if agent is not None:
-        return _Account(agent.username, agent.username, True, agent.totp_secret)
-    user = (
-        await conn.execute(
-            select(users.c.id, users.c.name).where(
-                (func.lower(users.c.id) == wanted)
-                | (func.lower(users.c.email) == wanted)
-                | (func.lower(users.c.name) == wanted)
-            )
-        )
-    ).first()
-    if user is None:
-        raise UnknownDemoAccount(f"no demo account is called {name!r}")
-    return _Account(user.id, user.name, False)
-
-
-async def read_demo_phone(engine: AsyncEngine, name: str, now: datetime) -> PhoneScreen:
-    """The code on a demo account's phone, with that phone's clock drift applied.
-
-    NAME is an agent username, a user id, an e-mail address or a user's name.
-    Raises `NoAuthenticator` for a user without an authenticator app.
-    """
-    async with engine.connect() as conn:
-        account = await _find_account(conn, name)
-        secret, label = account.totp_secret, account.name
-        if not account.is_agent:
-            factor = (
-                await conn.execute(
-                    select(factors.c.totp_secret, factors.c.label)
-                    .where(factors.c.user_id == account.id)
-                    .where(factors.c.type == "totp")
-                    .where(factors.c.removed_at.is_(None))
-                    .order_by(factors.c.created_at)
-                )
-            ).first()
-            if factor is None or factor.totp_secret is None:
-                raise NoAuthenticator(f"{account.name} has no authenticator app set up")
-            secret, label = factor.totp_secret, f"{account.name} ({factor.label})"
-        assert secret is not None
-        offset = (
-            await conn.execute(
-                select(demo_phones.c.clock_offset_s).where(demo_phones.c.account == account.id)
-            )
-        ).scalar_one_or_none() or 0
-    phone_now = now + timedelta(seconds=offset)
-    totp = pyotp.TOTP(secret)
-    seconds_left = TOTP_STEP_S - int(phone_now.timestamp()) % TOTP_STEP_S
-    return PhoneScreen(
-        account=account.id,
-        label=label,
-        code=totp.at(phone_now),
-        next_code=totp.at(phone_now + timedelta(seconds=TOTP_STEP_S)),
-        seconds_left=seconds_left,
-        clock_offset_s=offset,
-    )
-
-
-INBOX_SHOWN = 3
-"""Texts and e-mails the demo phone lists, each: the latest are the ones a walk-through needs."""
-
-
-async def read_demo_inbox(
-    engine: AsyncEngine,
-    name: str,
-    now: datetime,
-    *,
-    carrier: SimulatedCarrier | None = None,
-    limit: int = INBOX_SHOWN,
-) -> DemoInbox | None:
-    """A demo user's latest texts and e-mails (None for an agent: Alvys sends them nothing).
-
-    A text's state comes from the simulated carrier (the same timeline the delivery log
-    follows), so a text the carrier still holds is marked as not on the phone yet.
-    """
-    carrier = carrier or SimulatedCarrier()
-    async with engine.connect() as conn:
-        account = await _find_account(conn, name)
-        if account.is_agent:
-            return None
-        found: dict[str, list[InboxMessage]] = {}
-        for channel in ("sms", "email"):
-            rows = await conn.execute(
-                select(message_outbox)
-                .where(message_outbox.c.user_id == account.id)
-                .where(message_outbox.c.channel == channel)
-                .order_by(message_outbox.c.created_at.desc(), message_outbox.c.id.desc())
-                .limit(limit)
-            )
-            found[channel] = [await _message(row._mapping, carrier, now) for row in rows]
-    return DemoInbox(account.id, account.name, tuple(found["sms"]), tuple(found["email"]))
-
-
-async def _message(row: RowMapping, carrier: SimulatedCarrier, now: datetime) -> InboxMessage:
-    recipient = str(row["recipient"])
-    sent_at: datetime = row["created_at"]
-    if row["channel"] != "sms":
-        return InboxMessage("email", mask_email(recipient), row["subject"], row["body"], sent_at)
-    state = await carrier.poll("", recipient, sent_at, now)
-    return InboxMessage(
-        "sms",
-        mask_e164(recipient),
-        row["subject"],
-        row["body"],
-        sent_at,
-        status=state.status if state else "sent",
-        reason=state.reason if state else None,
-    )
+        await record(conn, seeded, at=now)

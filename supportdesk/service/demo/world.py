@@ -134,8 +134,8 @@ def _at(
     passed: bool | None = None,
 ) -> DemoSignIn:
     """One sign-in; `passed` is None for a prompt nobody answered."""
-    return DemoSignIn(
-        hours_ago=hours_ago,
+    return DemoSignIn.ago(
+        hours_ago,
         device_id=device_id,
         device_name=device_name,
         ip=ip,

@@ -11,8 +11,8 @@ from typing import Final
 
 from supportdesk.api.sms import NumberFacts
 from supportdesk.rules.phone import PhoneAnalysis, PhoneParseError, analyse_phone
-from supportdesk.service.ratelimit import Limit
 from supportdesk.service.settings import ServiceSettings
+from supportdesk.service.store.ratelimit import Limit
 
 LINE_WORDS: Final[dict[str, str]] = {
     "fixed_line": "a landline",

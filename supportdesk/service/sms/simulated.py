@@ -16,7 +16,7 @@ to watch a delivery advance. Numbers behave as follows:
 
 Error codes follow the widely used Twilio numbering, so they read like a real provider's.
 The carrier itself keeps nothing: the service puts each text it accepted in the demo
-inbox (``supportdesk.service.inbox``), which stands for the user's phone.
+inbox (``supportdesk.service.store.inbox``), which stands for the user's phone.
 """
 
 from __future__ import annotations

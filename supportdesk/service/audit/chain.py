@@ -1,0 +1,85 @@
+"""The append and the chain: one entry at a time, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from supportdesk.rules.audit_chain import GENESIS_HASH, canonical_json, entry_hash
+from supportdesk.service.store.schema import audit_head, audit_log
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as the audit log names them."""
+
+    name: str
+    role: str
+
+
+async def ensure_audit_head(conn: AsyncConnection) -> None:
+    found = (await conn.execute(select(audit_head.c.id).where(audit_head.c.id == 1))).first()
+    if found is None:
+        await conn.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS_HASH))
+
+
+async def append_audit(
+    conn: AsyncConnection,
+    *,
+    at: datetime,
+    actor: Actor,
+    action: str,
+    outcome: str,
+    target_user: str | None = None,
+    ticket_id: str | None = None,
+    reason: str | None = None,
+    verification: Sequence[str] | None = None,
+    detail: Mapping[str, Any] | None = None,
+    request_id: str | None = None,
+) -> int:
+    """Append one entry; commits or rolls back with the caller's change.
+
+    Writers queue on the single audit_head row (row lock on PostgreSQL, the
+    write lock on SQLite), so concurrent appends never fork the chain.
+    """
+    at = at.astimezone(UTC)  # hashed exactly as the store gives it back
+    head = (
+        await conn.execute(
+            select(audit_head.c.seq, audit_head.c.hash)
+            .where(audit_head.c.id == 1)
+            .with_for_update()
+        )
+    ).one()
+    fields: dict[str, Any] = {
+        "seq": int(head.seq) + 1,
+        "at": at.isoformat(),
+        "actor": actor.name,
+        "actor_role": actor.role,
+        "action": action,
+        "target_user": target_user,
+        "ticket_id": ticket_id,
+        "reason": reason,
+        "verification": canonical_json(list(verification)) if verification is not None else None,
+        "outcome": outcome,
+        "detail": canonical_json(dict(detail)) if detail is not None else None,
+        "request_id": request_id,
+        "prev_hash": head.hash,
+    }
+    digest = entry_hash(fields)
+    await conn.execute(audit_log.insert().values({**fields, "at": at, "hash": digest}))
+    await conn.execute(
+        audit_head.update().where(audit_head.c.id == 1).values(seq=fields["seq"], hash=digest)
+    )
+    return int(fields["seq"])
+
+
+def row_to_chain_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored row in the exact form that was hashed (time as ISO text)."""
+    fields = dict(row)
+    fields["at"] = row["at"].isoformat()
+    return fields

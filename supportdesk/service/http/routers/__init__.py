@@ -1,0 +1,1 @@
+"""One router per area: parse the request, call one operation, shape the response."""

@@ -1,0 +1,91 @@
+"""What a lead charts and reviews: actions per agent per day, and the review queue."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from supportdesk.api.audit import AgentDayCount, AuditCounts, AuditFilter, ReviewQueue
+from supportdesk.service.context import ServiceContext
+from supportdesk.service.errors import InvalidInput
+from supportdesk.service.ops.audit_review import review_queue
+from supportdesk.service.store import audit_log
+from supportdesk.service.store.engine import reading
+
+MAX_CHART_DAYS = 92
+"""A quarter: the longest range the chart and the review queue take at once."""
+
+
+def zone_of(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown time zone '{name}'", field="zone") from exc
+
+
+def local_days(since: datetime, until: datetime, zone: tzinfo) -> list[date]:
+    """The lead's calendar days that [since, until) touches."""
+    first = since.astimezone(zone).date()
+    last = (until - timedelta(microseconds=1)).astimezone(zone).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+async def agent_day_counts(
+    ctx: ServiceContext, filters: AuditFilter, zone_name: str
+) -> AuditCounts:
+    """Counted in the database, a day at a time in the lead's zone (DST included).
+
+    Each row falls in a day by comparing its time with that day's local
+    midnights, so the counts are exact in any zone on both backends. The default
+    range is the last 14 days.
+    """
+    zone = zone_of(zone_name)
+    now = ctx.clock.now()
+    until = filters.until or _midnight(now.astimezone(zone).date() + timedelta(days=1), zone)
+    last_day = (until - timedelta(microseconds=1)).astimezone(zone).date()
+    since = filters.since or _midnight(last_day - timedelta(days=13), zone)
+    if until <= since:
+        raise InvalidInput("the time range ends before it starts", field="until")
+    days = local_days(since, until, zone)
+    if len(days) > MAX_CHART_DAYS:
+        raise InvalidInput(
+            f"the chart covers at most {MAX_CHART_DAYS} days: narrow the range", field="since"
+        )
+    bounds = [_midnight(day + timedelta(days=1), zone) for day in days[:-1]]
+    async with reading(ctx.engine) as conn:
+        rows = await audit_log.day_counts(conn, replace(filters, since=since, until=until), bounds)
+    cells = [
+        AgentDayCount(
+            day=days[int(row.bucket)],
+            agent=str(row.actor),
+            total=int(row.total),
+            resets=int(row.resets or 0),
+        )
+        for row in rows
+    ]
+    cells.sort(key=lambda c: (c.agent, c.day))
+    return AuditCounts(
+        zone=zone_name, days=days, agents=sorted({c.agent for c in cells}), cells=cells
+    )
+
+
+async def review(
+    ctx: ServiceContext, *, since: datetime | None, until: datetime | None, zone_name: str
+) -> ReviewQueue:
+    """What deserves a second look over the range (default: the last 30 days)."""
+    zone = zone_of(zone_name)
+    until = until if until is not None else ctx.clock.now()
+    since = since if since is not None else until - timedelta(days=30)
+    if until <= since:
+        raise InvalidInput("the time range ends before it starts", field="until")
+    if until - since > timedelta(days=MAX_CHART_DAYS):
+        raise InvalidInput(
+            f"review at most {MAX_CHART_DAYS} days at once: narrow the range", field="since"
+        )
+    items = await review_queue(ctx, since=since, until=until, zone=zone)
+    return ReviewQueue(since=since, until=until, zone=zone_name, items=items)

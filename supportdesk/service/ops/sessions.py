@@ -1,0 +1,151 @@
+"""Agents and leads sign in (password + their own TOTP code), are recognised by their
+bearer token on every call, and sign out or lock the desk."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from supportdesk.api.models import Agent, AgentSession
+from supportdesk.rules.codes import code_problem, normalise_code
+from supportdesk.service.audit import Actor, record
+from supportdesk.service.audit import entries as audit
+from supportdesk.service.context import ServiceContext
+from supportdesk.service.errors import (
+    CodeAlreadyUsed,
+    Forbidden,
+    InvalidInput,
+    RateLimited,
+    ServiceError,
+    Unauthorised,
+)
+from supportdesk.service.ops.common import Principal
+from supportdesk.service.security import check_totp, new_token, token_digest
+from supportdesk.service.store import agents
+
+WRONG_CREDENTIALS = "wrong username, password or code"
+CODE_ALREADY_USED = "That code was already used: wait for the next one (up to 30 s)."
+_DECOY = "not a password anyone has"
+
+SignOutReason = Literal["sign_out", "lock"]
+
+
+async def sign_in(
+    ctx: ServiceContext, username: str, password: str, code: str, *, request_id: str
+) -> AgentSession:
+    """A session for the right password and a fresh code; every attempt is audited.
+
+    A code of the wrong shape is refused before anything is checked (and counts for
+    nothing); five failures lock the account for `lockout_s`.
+    """
+    digits = normalise_code(code)
+    if digits is None:
+        raise InvalidInput(code_problem(code) or "type the 6-digit code", field="code")
+    now = ctx.clock.now()
+    settings = ctx.settings
+    refusal: ServiceError | None = None
+    session: AgentSession | None = None
+    async with ctx.engine.begin() as conn:
+        row = await agents.by_username(conn, username)
+        actor = Actor(name=username[:64], role=row.role if row else "unknown")
+        if row is None:
+            await ctx.passwords.check(await ctx.passwords.make(_DECOY), password)  # same cost
+            entry = audit.agent_signin(actor, "failed", why="unknown username")
+            refusal = Unauthorised(WRONG_CREDENTIALS)
+        elif row.locked_until is not None and row.locked_until > now:
+            wait = int((row.locked_until - now).total_seconds()) + 1
+            entry = audit.agent_signin(actor, "refused", why="locked out", retry_after_s=wait)
+            refusal = RateLimited(
+                f"too many failed sign-ins: try again in {wait // 60 + 1} min", retry_after_s=wait
+            )
+        else:
+            match = None
+            if await ctx.passwords.check(row.password_hash, password):
+                match = check_totp(row.totp_secret, digits, now, row.last_totp_step)
+            if match is None or match.step is None:
+                failures = row.failed_attempts + 1
+                locked = failures >= settings.lockout_attempts
+                await agents.record_failure(
+                    conn,
+                    row.id,
+                    failures=0 if locked else failures,
+                    locked_until=now + timedelta(seconds=settings.lockout_s) if locked else None,
+                )
+                reused = match is not None and match.reused
+                why = {"why": "code already used"} if reused else {}
+                entry = audit.agent_signin(
+                    actor, "locked_out" if locked else "failed", failed_attempts=failures, **why
+                )
+                if locked:
+                    refusal = RateLimited(
+                        f"{failures} failed sign-ins: locked for {settings.lockout_s // 60} min",
+                        retry_after_s=settings.lockout_s,
+                    )
+                elif reused:
+                    refusal = CodeAlreadyUsed(CODE_ALREADY_USED, field="code")
+                else:
+                    refusal = Unauthorised(WRONG_CREDENTIALS)
+            else:
+                token = new_token()
+                expires = now + timedelta(seconds=settings.token_absolute_s)
+                await agents.record_success(conn, row.id, match.step)
+                await agents.open_session(conn, row.id, token_digest(token), now, expires)
+                entry = audit.agent_signin(actor, "success")
+                session = AgentSession(
+                    token=token,
+                    agent=Agent(
+                        username=row.username, display_name=row.display_name, role=row.role
+                    ),
+                    expires_at=expires,
+                    idle_timeout_s=settings.token_idle_s,
+                )
+        await record(conn, entry, at=now, request_id=request_id)
+    if refusal is not None:
+        raise refusal
+    assert session is not None
+    return session
+
+
+async def principal(ctx: ServiceContext, token: str) -> Principal:
+    """Who holds this bearer token; refuse unknown, revoked or expired ones."""
+    digest = token_digest(token)
+    now = ctx.clock.now()
+    async with ctx.engine.begin() as conn:
+        row = await agents.session_by_token(conn, digest)
+        if row is None or row.revoked_at is not None:
+            raise Unauthorised("the session is not valid: sign in again")
+        idle_limit = row.last_seen_at + timedelta(seconds=ctx.settings.token_idle_s)
+        if now >= row.expires_at or now >= idle_limit:
+            raise Unauthorised("the session has expired: sign in again")
+        await agents.touch_session(conn, row.id, now)
+    return Principal(
+        agent_id=row.agent_id,
+        username=row.username,
+        display_name=row.display_name,
+        role=row.role,
+        session_id=row.id,
+    )
+
+
+def require_lead(who: Principal) -> Principal:
+    if who.role != "lead":
+        raise Forbidden("only a team lead may do this")
+    return who
+
+
+async def sign_out(
+    ctx: ServiceContext,
+    who: Principal,
+    *,
+    reason: SignOutReason | None = None,
+    request_id: str,
+) -> None:
+    """End the session now, on the record: signed out, or the desk locked (`reason`)."""
+    now = ctx.clock.now()
+    async with ctx.engine.begin() as conn:
+        await agents.end_session(conn, who.session_id, now)
+        await record(conn, audit.agent_signout(who.actor, reason), at=now, request_id=request_id)
+
+
+def me(who: Principal) -> Agent:
+    return Agent(username=who.username, display_name=who.display_name, role=who.role)  # type: ignore[arg-type]

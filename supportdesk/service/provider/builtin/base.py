@@ -1,0 +1,85 @@
+"""The built-in provider's rows as records, and what every part of it shares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import RowMapping, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from supportdesk.service.provider.interface import (
+    FactorRecord,
+    ProviderEnv,
+    UnknownUser,
+    UserRecord,
+)
+from supportdesk.service.store.schema import factors, users
+
+
+class BuiltinBase:
+    """Holds the service it runs in: its store, settings, key, hasher and SMS gateway."""
+
+    name = "builtin"
+
+    def __init__(self, env: ProviderEnv) -> None:
+        self.env = env
+
+
+def user_record(row: Mapping[Any, Any]) -> UserRecord:
+    return UserRecord(
+        id=row["id"],
+        name=row["name"],
+        email=row["email"],
+        company=row["company"],
+        region=row["region"],
+        timezone=row["timezone"],
+        kind=row["kind"],
+        is_admin=bool(row["is_admin"]),
+        is_staff=bool(row["is_staff"]),
+        mfa_status=row["mfa_status"],
+        enrol_required=row["enrol_required"],
+        last_mfa_reset_at=row["last_mfa_reset_at"],
+        created_at=row["created_at"],
+    )
+
+
+def factor_record(row: Mapping[Any, Any]) -> FactorRecord:
+    return FactorRecord(
+        id=row["id"],
+        user_id=row["user_id"],
+        type=row["type"],
+        label=row["label"],
+        created_at=row["created_at"],
+        last_used_at=row["last_used_at"],
+        phone_e164=row["phone_e164"],
+        key_model=row["key_model"],
+        usable=row["type"] != "totp" or bool(row["totp_secret"]),
+    )
+
+
+async def user_row(conn: AsyncConnection, user_id: str) -> RowMapping:
+    row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    if row is None:
+        raise UnknownUser(f"no user {user_id!r}")
+    return row._mapping
+
+
+async def active_factor_rows(conn: AsyncConnection, user_id: str) -> list[RowMapping]:
+    result = await conn.execute(
+        select(factors)
+        .where(factors.c.user_id == user_id)
+        .where(factors.c.removed_at.is_(None))
+        .order_by(factors.c.created_at, factors.c.id)
+    )
+    return [r._mapping for r in result]
+
+
+async def factor_row(conn: AsyncConnection, factor_id: str) -> RowMapping | None:
+    """An active factor by id, with its secret (for checks that stay in here)."""
+    row = (
+        await conn.execute(
+            select(factors).where(factors.c.id == factor_id).where(factors.c.removed_at.is_(None))
+        )
+    ).first()
+    return row._mapping if row is not None else None

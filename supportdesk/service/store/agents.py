@@ -1,0 +1,80 @@
+"""Agents and leads, and their sessions: the desk's own people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from supportdesk.service.store.schema import agent_sessions, agents
+
+
+async def by_username(conn: AsyncConnection, username: str) -> Row[Any] | None:
+    return (await conn.execute(select(agents).where(agents.c.username == username))).first()
+
+
+async def record_failure(
+    conn: AsyncConnection, agent_id: int, *, failures: int, locked_until: datetime | None
+) -> None:
+    await conn.execute(
+        agents.update()
+        .where(agents.c.id == agent_id)
+        .values(failed_attempts=failures, locked_until=locked_until)
+    )
+
+
+async def record_success(conn: AsyncConnection, agent_id: int, step: int) -> None:
+    """Failures forgotten, and the code's step spent so it cannot sign in again."""
+    await conn.execute(
+        agents.update()
+        .where(agents.c.id == agent_id)
+        .values(failed_attempts=0, locked_until=None, last_totp_step=step)
+    )
+
+
+async def open_session(
+    conn: AsyncConnection, agent_id: int, token_hash: str, now: datetime, expires: datetime
+) -> None:
+    await conn.execute(
+        agent_sessions.insert().values(
+            token_hash=token_hash,
+            agent_id=agent_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=expires,
+        )
+    )
+
+
+async def session_by_token(conn: AsyncConnection, token_hash: str) -> Any:
+    """The session and its agent, for a bearer token's digest."""
+    return (
+        await conn.execute(
+            select(
+                agent_sessions.c.id,
+                agent_sessions.c.last_seen_at,
+                agent_sessions.c.expires_at,
+                agent_sessions.c.revoked_at,
+                agents.c.id.label("agent_id"),
+                agents.c.username,
+                agents.c.display_name,
+                agents.c.role,
+            )
+            .join(agents, agents.c.id == agent_sessions.c.agent_id)
+            .where(agent_sessions.c.token_hash == token_hash)
+        )
+    ).first()
+
+
+async def touch_session(conn: AsyncConnection, session_id: int, now: datetime) -> None:
+    await conn.execute(
+        agent_sessions.update().where(agent_sessions.c.id == session_id).values(last_seen_at=now)
+    )
+
+
+async def end_session(conn: AsyncConnection, session_id: int, now: datetime) -> None:
+    await conn.execute(
+        agent_sessions.update().where(agent_sessions.c.id == session_id).values(revoked_at=now)
+    )

@@ -1,0 +1,76 @@
+"""Sliding-window rate limits kept in the store, so every API worker sees the same count."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from math import ceil
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from supportdesk.service.store.schema import rate_hits
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` hits in any `window`."""
+
+    count: int
+    window: timedelta
+    description: str
+
+
+async def take(
+    conn: AsyncConnection, bucket: str, now: datetime, limits: Sequence[Limit]
+) -> tuple[int, Limit] | None:
+    """Record a hit, or return (seconds to wait, the limit that refused) and record nothing.
+
+    Runs in the caller's transaction, so a refused or rolled-back action costs no hit.
+    """
+    if conn.dialect.name == "postgresql":
+        # Two workers must not both count the same hits and both go through: queue per bucket
+        # for the rest of the transaction (SQLite's IMMEDIATE transactions already queue).
+        await conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:bucket))"), {"bucket": bucket}
+        )
+    longest = max((limit.window for limit in limits), default=timedelta(0))
+    await conn.execute(
+        delete(rate_hits).where(rate_hits.c.bucket == bucket).where(rate_hits.c.at < now - longest)
+    )
+    for limit in limits:
+        since = now - limit.window
+        used, oldest = (
+            await conn.execute(
+                select(func.count(), func.min(rate_hits.c.at))
+                .where(rate_hits.c.bucket == bucket)
+                .where(rate_hits.c.at > since)
+            )
+        ).one()
+        if used >= limit.count:
+            first: datetime = oldest or now
+            wait = int((first + limit.window - now).total_seconds()) + 1
+            return max(1, wait), limit
+    await conn.execute(rate_hits.insert().values(bucket=bucket, at=now))
+    return None
+
+
+async def wait_s(conn: AsyncConnection, bucket: str, now: datetime, limits: Sequence[Limit]) -> int:
+    """Seconds until ``take`` would let one more hit through (0: now), without taking."""
+    worst = 0
+    for limit in limits:
+        hits = list(
+            (
+                await conn.execute(
+                    select(rate_hits.c.at)
+                    .where(rate_hits.c.bucket == bucket)
+                    .where(rate_hits.c.at > now - limit.window)
+                    .order_by(rate_hits.c.at)
+                )
+            ).scalars()
+        )
+        if len(hits) >= limit.count:
+            frees_at: datetime = hits[len(hits) - limit.count] + limit.window
+            worst = max(worst, ceil((frees_at - now).total_seconds()))
+    return worst

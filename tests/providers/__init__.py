@@ -1,0 +1,1 @@
+"""A second, test-only identity provider, and the operations both providers pass."""

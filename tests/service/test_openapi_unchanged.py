@@ -1,0 +1,87 @@
+"""The service's OpenAPI document is the one before the layers (issue 10), apart from
+additions: every operation, path, parameter and schema of then is there, unchanged.
+
+`tests/data/openapi-before-issue-10.json` was dumped from the service before the move.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from supportdesk.service.http.app import build_app
+
+BEFORE = Path(__file__).parent.parent / "data" / "openapi-before-issue-10.json"
+
+
+def _key(item: Any) -> Any:
+    """List items are matched by what names them (parameters: name and place)."""
+    if isinstance(item, dict) and "name" in item and "in" in item:
+        return (item["name"], item["in"])
+    return json.dumps(item, sort_keys=True)
+
+
+def missing(before: Any, now: Any, where: str = "") -> list[str]:
+    """What of `before` is not in `now`: additions are allowed, changes and losses not.
+
+    A list of required fields may not grow (a new required field breaks old callers).
+    """
+    if isinstance(before, dict):
+        if not isinstance(now, dict):
+            return [f"{where}: was an object"]
+        found: list[str] = []
+        for key, value in before.items():
+            if key not in now:
+                found.append(f"{where}/{key}: gone")
+            else:
+                found.extend(missing(value, now[key], f"{where}/{key}"))
+        if isinstance(before.get("required"), list) and isinstance(now.get("required"), list):
+            grown = set(now["required"]) - set(before["required"])
+            found.extend(f"{where}/required: {name} is newly required" for name in sorted(grown))
+        return found
+    if isinstance(before, list):
+        if not isinstance(now, list):
+            return [f"{where}: was a list"]
+        if where.endswith("/required"):
+            return [f"{where}: {x} no longer required" for x in before if x not in now]
+        by_key = {_key(item): item for item in now}
+        found = []
+        for item in before:
+            if _key(item) not in by_key:
+                found.append(f"{where}: {_key(item)} gone")
+            else:
+                found.extend(missing(item, by_key[_key(item)], f"{where}[{_key(item)}]"))
+        return found
+    return [] if before == now else [f"{where}: {before!r} became {now!r}"]
+
+
+def test_the_document_is_the_same_apart_from_additions() -> None:
+    before = json.loads(BEFORE.read_text(encoding="utf-8"))
+    now = build_app().openapi()
+    assert missing(before, now) == []
+
+
+def test_every_operation_of_before_keeps_its_id_and_method() -> None:
+    before = json.loads(BEFORE.read_text(encoding="utf-8"))
+    now = build_app().openapi()
+
+    def operations(doc: dict[str, Any]) -> set[tuple[str, str, str]]:
+        return {
+            (path, method, op["operationId"])
+            for path, methods in doc["paths"].items()
+            for method, op in methods.items()
+        }
+
+    assert operations(before) <= operations(now)
+
+
+def test_the_comparison_notices_a_change() -> None:
+    """The check itself can fail: a renamed field, a new required one, a lost parameter."""
+    before = {
+        "a": {"properties": {"x": {"type": "string"}}, "required": ["x"]},
+        "p": [{"name": "q", "in": "query"}],
+    }
+    assert missing(before, {"a": {"properties": {"y": {}}, "required": ["x"]}, "p": []})
+    assert missing(before, {**before, "a": {**before["a"], "required": ["x", "z"]}})
+    assert missing(before, before) == []
