@@ -79,3 +79,18 @@ TITLES: Final[dict[str, str]] = {
     SMS_DELIVERY_RECEIPTS: "SMS delivery receipts",
 }
 """What a feature is called where the desk names one that is unavailable."""
+
+AREA_OF: Final[dict[str, str]] = {
+    REMOVE_FACTOR: LOST_DEVICE,
+    RESET_MFA: LOST_DEVICE,
+    ACCESS_CODE: LOST_DEVICE,
+    TOTP_REENROL: TOTP_DIAGNOSE,
+    SMS_RESEND: SMS,
+    SMS_DELIVERY_RECEIPTS: SMS,
+}
+"""Finer features and the area a service older than them listed instead.
+
+An answer that names none of an area's finer features, offered or missing, is read in
+the older vocabulary: the area stands for all of them. Once an answer names one, each
+is taken as listed.
+"""

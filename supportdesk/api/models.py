@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from supportdesk.api.features import AREA_OF
+
 Role = Literal["agent", "lead"]
 FactorType = Literal["totp", "sms", "security_key"]
 MfaStatus = Literal["active", "setup_required"]
@@ -55,11 +57,17 @@ class Capabilities(Wire):
     unavailable: list[FeatureGap] = Field(default_factory=list)
 
     def offers(self, feature: str) -> bool:
-        return feature in self.features
+        if feature in self.features:
+            return True
+        area = AREA_OF.get(feature)
+        if area is None or area not in self.features:
+            return False
+        named = set(self.features) | {gap.feature for gap in self.unavailable}
+        return not any(AREA_OF.get(f) == area for f in named)
 
     def why_not(self, feature: str) -> str | None:
         """The reason a feature is missing, or None when it is offered."""
-        if feature in self.features:
+        if self.offers(feature):
             return None
         for gap in self.unavailable:
             if gap.feature == feature:
@@ -145,6 +153,7 @@ class Ticket(Wire):
     note: str | None
     resolved_by: str | None
     resolved_at: datetime | None
+    awaiting_lead: bool = False
 
 
 class ResolveTicket(Wire):
@@ -188,9 +197,12 @@ class EndUserSignInResult(Wire):
     enrol_required: FactorType | None = None
 
 
+EndUserMethod = Literal["totp", "sms", "access_code"]
+
+
 class EndUserMfa(Wire):
     challenge_id: str = Field(min_length=1, max_length=64)
-    method: Literal["totp", "sms", "access_code"]
+    method: EndUserMethod
     code: str = Field(min_length=1, max_length=32)
 
 
