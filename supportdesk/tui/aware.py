@@ -9,18 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events
 from textual.binding import Binding
-from textual.dom import DOMNode
 
 if TYPE_CHECKING:
+    from textual.app import App
+    from textual.binding import BindingType
+    from textual.screen import Screen
+
     from supportdesk.tui.app import SupportDeskApp
 
 
-class DeskAware(DOMNode):
-    """Mixed into the desk's screens and widgets (before the Textual class)."""
+class DeskAware:
+    """Mixed into the desk's screens and widgets, before the Textual class.
+
+    A plain mixin, not a DOMNode: Textual follows the first DOMNode base for the default
+    CSS, so the Textual class must be that base.
+    """
+
+    if TYPE_CHECKING:
+        BINDINGS: ClassVar[list[BindingType]]
+
+        app: App[Any]
+
+        @property
+        def screen(self) -> Screen[Any]: ...
 
     LEAD_ONLY: ClassVar[Mapping[str, str]] = MappingProxyType({})
     """Actions only a team lead has, and what an agent who presses the key is told: their

@@ -1,4 +1,4 @@
-"""SVG snapshot of the lost-device screen at 80×24 (T-1049, the lost phone marked lost from the ticket)."""
+"""SVG snapshots of the lost-device screen (T-1049, the lost phone marked lost from the ticket)."""
 
 from __future__ import annotations
 

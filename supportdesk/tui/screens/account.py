@@ -53,7 +53,7 @@ SIGNIN_COLUMNS = (
     Column("when", "When", 12),
     Column("device", "Device", 8, grow=2),
     Column("place", "Place", 8, grow=2),
-    Column("ip", "IP", 11, grow=1),
+    Column("ip", "IP", 15),
     Column("rep", "Rep.", 7),
     Column("mfa", "MFA", 6),
 )
@@ -101,7 +101,7 @@ class AccountScreen(DeskScreen):
             yield Static("", id="signins-note")
             yield Static("Open tickets", classes="section-title")
             yield FitTable(TICKET_COLUMNS, id="user-tickets")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         card = self.query_one("#ticket-card", Static)

@@ -83,7 +83,7 @@ class ApprovalsScreen(DeskScreen):
         yield FitTable(COLUMNS, id="approvals")
         with VerticalScroll(id="approval-detail-box"):
             yield Static("", id="approval-detail")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def is_lead(self) -> bool:

@@ -123,7 +123,7 @@ class AuditLogScreen(DeskScreen):
         yield Static("", id="audit-status")
         yield FitTable(COLUMNS, id="audit-table", zebra_stripes=True)
         yield Static("", id="audit-detail")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.zone_name, self.zone = lead_zone(self.desk.settings)

@@ -121,7 +121,7 @@ class AuthenticatorScreen(BranchScreen):
                 yield Static("", id="verdict-steps")
                 yield Static("", id="verdict-notes")
                 yield Static("", id="reenrol-state")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @staticmethod
     def _code_input(field_id: str, placeholder: str) -> Input:

@@ -81,8 +81,8 @@ STRONG_CHALLENGES = frozenset({Check.FACTOR_CHALLENGE, Check.EMAIL_CODE})
 """Checks the service verifies itself through a challenge (never a box to tick)."""
 FACTOR_COLUMNS = (
     Column("lost", "", 6),
-    Column("method", "Method", 10, grow=1),
-    Column("label", "Label", 12, grow=3),
+    Column("method", "Method", 17),
+    Column("label", "Label", 12, grow=1),
     Column("used", "Last used", 12),
 )
 
@@ -148,7 +148,7 @@ class LostDeviceScreen(BranchScreen):
                 yield Static("", id="lost-requests")
         if not self.is_service_account:
             yield Static("", id="readiness")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if self.is_service_account:

@@ -28,9 +28,9 @@ AWAITING_LEAD = "⚑ "
 COLUMNS = (
     Column("age", "Age", 3),
     Column("channel", "Via", 4),
-    Column("user", "User", 12, grow=2),
+    Column("user", "User", 14, grow=1),
     Column("company", "Company", 10, grow=1),
-    Column("subject", "Ticket", 16, grow=4),
+    Column("subject", "Ticket", 20, grow=4),
 )
 
 
@@ -62,7 +62,7 @@ class QueueScreen(DeskScreen):
         yield DeskHeader()
         yield Static("Loading the open tickets…", id="queue-title")
         yield FitTable(COLUMNS, id="queue", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()

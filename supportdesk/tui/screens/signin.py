@@ -55,7 +55,7 @@ class SignInScreen(DeskScreen):
             yield Input(placeholder="6-digit code", id="code", max_length=16, restrict=CODE_KEYS)
             yield Button("Sign in", id="signin", variant="primary")
             yield Static(DEMO_HINT, id="demo-hint")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def heading(self) -> str:
         return "Sign in to supportdesk"

@@ -111,7 +111,7 @@ class SmsScreen(BranchScreen):
             yield Static("", id="sms-limits")
             yield Static("Delivery log (newest first)", classes="sms-title")
             yield DeliveryLog(id="sms-log")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.show_steps()

@@ -33,7 +33,7 @@ class UnreachableScreen(DeskScreen):
                 "Nothing was changed. Check the network or the service, then press r to retry.",
                 id="unreachable-help",
             )
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def action_retry(self) -> None:
         self.query_one("#unreachable-help", Static).update("Trying again…")

@@ -39,9 +39,9 @@ ARTICLE_NOTE = (
 )
 COLUMNS = (
     Column("when", "When", 12),
-    Column("device", "Device", 10, grow=2),
-    Column("place", "Place", 10, grow=1),
-    Column("signals", "New / odd", 14, grow=2),
+    Column("device", "Device", 12, grow=2),
+    Column("place", "Place", 11),
+    Column("signals", "New / odd", 21, grow=1),
     Column("mfa", "MFA", 6),
 )
 
@@ -67,7 +67,7 @@ class WhyPromptedScreen(BranchScreen):
             yield Static("", id="why-detail")
             yield Static("", id="why-reply")
             yield Static(ARTICLE_NOTE, id="why-article")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()
@@ -95,11 +95,11 @@ class WhyPromptedScreen(BranchScreen):
         answer.set_class(reading is not None, "-alarm")
         if reading is not None:
             more = [
-                s.message
+                s.message.split(": ", 1)[-1]
                 for s in reading.suspect.signals
                 if s.signal not in ("new_device", "new_location")
             ]
-            signals = "; ".join([signal_words(reading.suspect), *more])
+            signals = signal_words(reading.suspect) + (f" ({'; '.join(more)})" if more else "")
             answer.update(
                 f"[b]⚠ {escape(reading.headline)}[/b]\n{escape(reading.happened)}\n"
                 + "\n".join(f"• {escape(step)}" for step in reading.steps)
