@@ -9,10 +9,12 @@ and simply counts as done.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -346,3 +348,72 @@ async def second_client(ctx: ServiceContext, username: str) -> SupportDeskClient
     other = client_for(ctx)
     await sign_in_as(other, ctx, username)
     return other
+
+
+# -- the service over real HTTP ---------------------------------------------------------------
+
+
+class Served:
+    """The service under uvicorn on a loopback port, in the test's event loop."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        import socket
+
+        import uvicorn
+
+        from supportdesk.service.app import build_app
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(build_app(ctx), host="127.0.0.1", port=port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.server.serve())
+        deadline = time.monotonic() + DEADLINE_S
+        while not self.server.started:
+            if self.task.done() or time.monotonic() > deadline:
+                raise AssertionError("uvicorn did not start")
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        """Stop listening (a service that went away); safe to call twice."""
+        if self.task is not None:
+            self.server.should_exit = True
+            await self.task
+            self.task = None
+
+
+@asynccontextmanager
+async def served_on_loopback(ctx: ServiceContext) -> AsyncIterator[Served]:
+    """The service for `ctx` under uvicorn on a free loopback port, in this event loop
+    (so the test's frozen clock and store are the service's)."""
+    served = Served(ctx)
+    await served.start()
+    try:
+        yield served
+    finally:
+        await served.stop()
+
+
+def remote_desk(ctx: ServiceContext, url: str) -> SupportDeskApp:
+    """The desk as `supportdesk --api URL` builds it, with the test's clock."""
+    from supportdesk.cli import connect_backend
+
+    return SupportDeskApp(
+        connect_backend,
+        desk_settings(api_url=url, request_timeout_s=3),
+        backend_label=url,
+        monotonic=FakeMonotonic(),
+        now=ctx.clock.now,
+    )
+
+
+def held_token(app: SupportDeskApp) -> str | None:
+    """The session token the desk's client holds (tests look; screens never do)."""
+    backend = app.backend
+    assert isinstance(backend, SupportDeskClient)
+    return backend.token
