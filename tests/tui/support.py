@@ -417,3 +417,21 @@ def held_token(app: SupportDeskApp) -> str | None:
     backend = app.backend
     assert isinstance(backend, SupportDeskClient)
     return backend.token
+
+
+class Notices:
+    """Every toast the desk shows, as (title, message), recorded as it is shown."""
+
+    def __init__(self, app: SupportDeskApp) -> None:
+        self.shown: list[tuple[str, str]] = []
+        notify = app.notify
+
+        def record(message: str, **kwargs: Any) -> None:
+            self.shown.append((str(kwargs.get("title", "")), str(message)))
+            notify(message, **kwargs)
+
+        app.notify = record  # type: ignore[method-assign]
+
+    @property
+    def messages(self) -> list[str]:
+        return [message for _title, message in self.shown]
