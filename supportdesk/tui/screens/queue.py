@@ -41,8 +41,6 @@ class QueueScreen(DeskScreen):
         Binding("f", "find_user", "Find user", id="queue.find_user"),
         Binding("p", "approvals", "Approvals", id="queue.approvals"),
         Binding("A", "audit_log", "Audit log", id="queue.audit_log"),
-        Binding("home", "first", "First", show=False, id="queue.first"),
-        Binding("end", "last", "Last", show=False, id="queue.last"),
     ]
     LEAD_ONLY = {"audit_log": "The audit log is for team leads only."}
     ACTION_FEATURES = {
@@ -133,13 +131,6 @@ class QueueScreen(DeskScreen):
 
     def open_ticket_id(self, ticket_id: str) -> None:
         self.action_open_ticket_id(ticket_id)
-
-    def action_first(self) -> None:
-        self.query_one("#queue", FitTable).move_cursor(row=0)
-
-    def action_last(self) -> None:
-        table = self.query_one("#queue", FitTable)
-        table.move_cursor(row=max(0, table.row_count - 1))
 
     def action_refresh(self) -> None:
         self.load()

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 Cell = str | Text
@@ -70,7 +72,15 @@ def fit_cell(value: Cell) -> Text:
 
 
 class FitTable(DataTable[Cell]):
-    """Give it columns once and rows as often as they change; it keeps them fitted."""
+    """Give it columns once and rows as often as they change; it keeps them fitted.
+
+    Home and End move the cursor to the first and last row (not just the view).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "first_row", "First", show=False, id="table.first"),
+        Binding("end", "last_row", "Last", show=False, id="table.last"),
+    ]
 
     DEFAULT_CSS = """
     FitTable { overflow-x: hidden; }
@@ -123,6 +133,14 @@ class FitTable(DataTable[Cell]):
             self.add_row(*cells, key=key)
         if self.row_count:
             self.move_cursor(row=min(max(cursor_row, 0), self.row_count - 1), animate=False)
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
 
     def cell_text(self, row: int) -> list[str]:
         """A row's cells as fitted on screen, as plain text."""
