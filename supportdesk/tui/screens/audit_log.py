@@ -102,6 +102,8 @@ class AuditLogScreen(DeskScreen):
         self.fresh = 0
         self.zone_name = "UTC"
         self.zone: tzinfo = UTC
+        self.page_shown = False
+        """The first page for the current filter is on screen: live polling may add to it."""
         self.applied: dict[str, str] = {}
         """The filter values the list shows."""
 
@@ -177,6 +179,7 @@ class AuditLogScreen(DeskScreen):
         self.cursors = [None]
         self.newest_seq = 0
         self.fresh = 0
+        self.page_shown = False
         self.load()
 
     # -- pages ------------------------------------------------------------------------------
@@ -201,6 +204,7 @@ class AuditLogScreen(DeskScreen):
     def show_page(self, page: AuditPage) -> None:
         self.entries = list(page.entries)
         self.next_cursor = page.next_cursor
+        self.page_shown = True
         if self.live:
             self.newest_seq = max([self.newest_seq, *(e.seq for e in self.entries)])
         self._redraw(keep=None)
@@ -213,8 +217,8 @@ class AuditLogScreen(DeskScreen):
 
     async def poll_new_entries(self) -> int:
         """Put entries newer than the newest shown at the top; returns how many arrived."""
-        if not self.live:
-            return 0
+        if not self.live or not self.page_shown:
+            return 0  # the page for this filter is still on its way: it has them all
         filters, newest = self.filters, self.newest_seq
         try:
             page = await self.desk.call(
@@ -225,8 +229,8 @@ class AuditLogScreen(DeskScreen):
             return 0
         except ApiError:
             return 0  # the header shows the connection; the next tick tries again
-        if page is None:
-            return 0
+        if page is None or filters is not self.filters or newest != self.newest_seq:
+            return 0  # the filter changed meanwhile: this answer is for another list
         if not page.entries or not self.live:
             return 0
         if page.next_cursor is not None:  # more arrived than a page: start over from them
