@@ -435,3 +435,58 @@ class Notices:
     @property
     def messages(self) -> list[str]:
         return [message for _title, message in self.shown]
+
+
+# -- a back end that lacks features ------------------------------------------------------------
+
+LACKING = {
+    "sms": "this provider keeps no phone numbers",
+    "sms_resend": "this provider keeps no phone numbers",
+    "sms_delivery_receipts": "this provider keeps no phone numbers",
+    "reset_mfa": "resets are done in the provider's own console",
+    "access_code": "the provider issues no one-time codes",
+    "audit_export": "exports are switched off on this deployment",
+}
+"""What the stand-in back end lacks, and why (as its /v1/capabilities says)."""
+
+
+def capabilities_without(ctx: ServiceContext, lacking: dict[str, str]) -> bytes:
+    """The real service's capabilities minus `lacking`, each with its reason, as JSON."""
+    from supportdesk import __version__
+    from supportdesk.api import features
+    from supportdesk.api.models import Capabilities, FeatureGap
+
+    answer = Capabilities(
+        backend="supportdesk reference auth service (features withheld for a test)",
+        version=__version__,
+        demo_mode=ctx.settings.demo_mode,
+        features=[f for f in features.ALL if f not in lacking],
+        provider="test-without-sms",
+        unavailable=[FeatureGap(feature=f, reason=why) for f, why in lacking.items()],
+    )
+    return answer.model_dump_json().encode()
+
+
+def lacking_backend(ctx: ServiceContext, lacking: dict[str, str] = LACKING) -> SupportDeskClient:
+    """The real ASGI app whose capabilities route answers with features withheld.
+
+    Coordinator: once the service's test-only provider (dict-backed, no SMS) is merged,
+    build this from it instead, so the desk meets a back end that really lacks them.
+    """
+    import httpx
+
+    from supportdesk.service.app import build_app
+
+    inner = build_app(ctx)
+    body = capabilities_without(ctx, lacking)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/capabilities":
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await inner(scope, receive, send)
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return SupportDeskClient("http://lacking.supportdesk", transport=transport, label="lacking")
