@@ -46,7 +46,7 @@ class SupportDeskApp(App[int]):
         Binding("ctrl+o", "sign_out", "Sign out", id="sign_out", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit"),
         Binding("question_mark", "keys", "Keys", id="keys", key_display="?"),
-        Binding("f1", "keys", "Keys", id="keys_f1", show=False, priority=True),
+        Binding("f1", "keys", "Keys", id="keys_f1", show=False),
     ]
 
     connection: reactive[str] = reactive("connecting")

@@ -34,6 +34,7 @@ BRANCH_KEYS = {
     Branch.WHY_PROMPTED: "w",
     Branch.SERVICE_ACCOUNT: "l",
 }
+CHANNEL_WORDS = {"messenger": "chat", "email": "e-mail"}
 BRANCHES = {
     "sms": (Branch.SMS_NOT_RECEIVED, features.SMS),
     "authenticator": (Branch.CODE_NOT_ACCEPTED, features.TOTP_DIAGNOSE),
@@ -52,8 +53,8 @@ FACTOR_COLUMNS = (
 SIGNIN_COLUMNS = (
     Column("when", "When", 12),
     Column("device", "Device", 8, grow=2),
-    Column("place", "Place", 8, grow=2),
-    Column("ip", "IP", 15),
+    Column("place", "Place", 10, grow=3),
+    Column("ip", "IP", 14),
     Column("rep", "Rep.", 7),
     Column("mfa", "MFA", 6),
 )
@@ -113,7 +114,8 @@ class AccountScreen(DeskScreen):
             if suggestion is not None and suggestion in BRANCH_KEYS:
                 hint = f" · suggested: {BRANCH_TITLES[suggestion]} ({BRANCH_KEYS[suggestion]})"
             card.update(
-                f"[b]{t.id}[/b] · {t.channel} · {age(t.created_at, self.desk.now())} ago{hint}\n"
+                f"[b]{t.id}[/b] · {CHANNEL_WORDS.get(t.channel, t.channel)} · "
+                f"{age(t.created_at, self.desk.now())} ago{hint}\n"
                 f"[b]{escape(t.subject)}[/b]\n{escape(t.text.strip())}"
             )
         note = self.query_one("#signins-note", Static)

@@ -40,9 +40,9 @@ if TYPE_CHECKING:
 COLUMNS = (
     Column("id", "#", 3),
     Column("action", "Action", 12),
-    Column("user", "User", 12, grow=2),
-    Column("by", "By", 9, grow=1),
-    Column("state", "State", 14, grow=2),
+    Column("user", "User", 12, grow=1),
+    Column("by", "By", 10),
+    Column("state", "State", 20, grow=2),
 )
 SHORT_ACTIONS = {
     "remove_factor": "Remove factor",

@@ -32,6 +32,8 @@ class SignInScreen(DeskScreen):
         # so typing ahead (or a password manager's auto-type) lands in the right field.
         Binding("enter", "advance", "Next", show=False, priority=True, id="signin.next"),
         Binding("tab", "advance(False)", "Next field", show=False, priority=True, id="signin.tab"),
+        # ? would be typed into a field here: the keys are on F1 (shown).
+        Binding("f1", "app.keys", "Keys", id="signin.keys"),
     ]
     FIELDS = ("username", "password", "code")
 
