@@ -4,6 +4,7 @@ desk at start, the config schema is the model's, and the first frame is light.""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,13 @@ async def test_a_bad_config_file_ends_the_desk_with_its_message(
     app = build_desk(load_settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.return_code == 2, "the desk to stop")
+
+
+def test_the_readme_names_every_binding_id_and_no_other() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = readme[readme.index("Binding ids for the keymap") :].split("\n\n", 1)[0]
+    named = set(re.findall(r"`([a-z_]+(?:\.[a-z_]+)?)`", listed))
+    internal = {"keys_f1", "signin.next", "signin.tab", "signin.clear", "signin.keys"}
+    internal |= {"access_code.close"}
+    assert named <= set(binding_ids()), named - set(binding_ids())
+    assert set(binding_ids()) - internal <= named, set(binding_ids()) - internal - named
