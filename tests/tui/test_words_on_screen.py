@@ -177,3 +177,14 @@ async def test_a_tick_that_counts_for_nothing_says_why(ctx: ServiceContext) -> N
         await until(pilot, lambda: "adds nothing" in text(app, "#check-help"), "the note")
         said = text(app, "#check-help")
         assert "e-mail code already rests on the same mailbox" in said
+
+
+async def test_the_move_to_app_reason_shows_its_start(ctx: ServiceContext) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, ctx)
+        await open_branch(pilot, "T-1044", "s", SmsScreen)
+        await pilot.press("t")
+        dialog = await wait_for_screen(pilot, SwitchScreen)
+        reason = dialog.query_one("#switch-reason", Input)
+        assert reason.scroll_x == 0 and reason.value.startswith("Texts do not arrive")

@@ -61,6 +61,8 @@ class SwitchScreen(DeskModal["UserProfile | None"]):
             yield Button("Switch to the app", id="switch", variant="warning")
 
     def on_mount(self) -> None:
+        # The reason is longer than the field: show its start, not its end.
+        self.query_one("#switch-reason", Input).cursor_position = 0
         self.query_one("#switch", Button).focus()
 
     @on(Input.Submitted, "#switch-reason")
