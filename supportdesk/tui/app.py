@@ -260,10 +260,31 @@ class SupportDeskApp(App[int]):
             self.action_lock()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Lock and sign-out only mean something while an agent is signed in."""
+        """Lock and sign-out only mean something while an agent is signed in; the inbox
+        and the log (leads only) need the back end to offer them."""
         if action in ("lock", "sign_out"):
             return self.session is not None
+        if action == "open_audit_log" and not self.is_lead:
+            return False
+        feature = {"open_approvals": "approvals", "open_audit_log": "audit"}.get(action)
+        if feature is not None:
+            return None if not self.offers(feature) else self.session is not None
         return True
+
+    def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        feature = {"open_approvals": "approvals", "open_audit_log": "audit"}.get(action)
+        return self.missing(feature) if feature else None
+
+    def action_open_approvals(self) -> None:
+        """The approvals inbox, from anywhere (the palette): leads decide, agents follow."""
+        from supportdesk.tui.screens.approvals import ApprovalsScreen
+
+        self.push_screen(ApprovalsScreen())
+
+    def action_open_audit_log(self) -> None:
+        from supportdesk.tui.screens.audit_log import open_audit_log
+
+        open_audit_log(self)
 
     def action_lock(self) -> None:
         if self.session is None or isinstance(self.screen, LockScreen):

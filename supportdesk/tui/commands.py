@@ -53,6 +53,16 @@ class DeskCommands(Provider):
             commands += [
                 ("Lock the desk", app.action_lock, "Lock now; unlock with password and code"),
                 ("Sign out", app.action_sign_out, "End this agent's session on the service"),
+                (
+                    "Approvals inbox",
+                    app.action_open_approvals,
+                    "Leads decide four-eyes requests; agents follow their own",
+                ),
+                (
+                    "Audit log",
+                    app.action_open_audit_log,
+                    "Review, filter, export and verify what agents changed",
+                ),
             ]
         commands.append(("Show the keys", app.action_keys, "Every key of this screen (? or F1)"))
         screen_commands = getattr(screen, "palette_commands", None)

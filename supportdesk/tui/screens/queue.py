@@ -140,8 +140,6 @@ class QueueScreen(DeskScreen):
         found: list[PaletteCommand] = [
             ("Refresh the queue", self.action_refresh, "Reload open tickets"),
             ("Find a user", self.action_find_user, "Search by name, e-mail, phone"),
-            ("Approvals inbox", self.action_approvals, "Leads decide; agents follow theirs"),
-            ("Audit log", self.action_audit_log, "Review, filter, export and verify"),
         ]
         for ticket in self.tickets.values():
             found.append(
