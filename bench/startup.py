@@ -39,7 +39,7 @@ import time
 from supportdesk.config import load_settings
 from supportdesk.cli import build_desk
 
-app = build_desk(load_settings())
+app = build_desk(load_settings)  # as the CLI does: settings load after the first frame
 
 async def first_frame(pilot):
     from supportdesk.tui.screens.signin import SignInScreen

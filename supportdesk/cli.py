@@ -20,12 +20,15 @@ from supportdesk.commands import audit as audit_command
 from supportdesk.commands import demo as demo_command
 from supportdesk.commands import phone as phone_command
 from supportdesk.commands import triage as triage_command
-from supportdesk.config import ConfigError, DeskSettings, load_settings
+from supportdesk.config import ConfigError, load_settings
 
 if TYPE_CHECKING:
-    from supportdesk.api.client import SupportDeskClient
+    from collections.abc import Callable
+
+    from supportdesk.api.backend import DeskBackend
+    from supportdesk.config import DeskSettings
     from supportdesk.service.settings import ServiceSettings
-    from supportdesk.tui.app import Connector, SupportDeskApp
+    from supportdesk.tui.app import SupportDeskApp
 
 DEMO_CREDENTIALS = demo_command.credentials()
 
@@ -68,49 +71,60 @@ def _settings(args: argparse.Namespace) -> DeskSettings:
     )
 
 
-def build_desk(settings: DeskSettings) -> SupportDeskApp:
-    """The desk wired to its back end: a remote URL, or the embedded demo service."""
+def build_desk(settings: DeskSettings | Callable[[], DeskSettings]) -> SupportDeskApp:
+    """The desk wired to its back end: a remote URL, or the embedded demo service.
+
+    Settings may be given as a loader: the desk then reads them in a thread after its
+    first frame (pydantic loads there), and a bad config ends it with the message.
+    """
     from supportdesk.tui.app import SupportDeskApp
 
-    if settings.api_url:
-        return SupportDeskApp(_remote_connector(settings), settings, backend_label=settings.api_url)
-    return SupportDeskApp(_embedded_connector(settings), settings, backend_label="embedded demo")
+    label = "" if callable(settings) else (settings.api_url or "embedded demo")
+    return SupportDeskApp(connect_backend, settings, backend_label=label)
 
 
 def run_desk(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    if not settings.api_url:
+    overrides = {"api_url": getattr(args, "api", None), "data_dir": getattr(args, "data_dir", None)}
+    if not _names_a_remote(overrides["api_url"]):
         print(DEMO_CREDENTIALS)
-    app = build_desk(settings)
+    app = build_desk(lambda: load_settings(**overrides))
     app.run()
     return app.return_code or 0
 
 
-def _embedded_connector(settings: DeskSettings) -> Connector:
-    async def connect() -> SupportDeskClient:
-        # The service's imports are the heaviest we have: load them off the UI loop.
-        embedded = await asyncio.to_thread(importlib.import_module, "supportdesk.embedded")
-        client: SupportDeskClient = await embedded.connect_embedded(
-            settings.data_dir, settings.request_timeout_s
-        )
-        return client
+def _names_a_remote(flag: object) -> bool:
+    """Whether the desk will talk to a remote service, read without loading the settings
+    model (that happens after the first frame): the flag, the environment, the file."""
+    import os
+    import tomllib
 
-    return connect
+    from supportdesk.config import ENV_PREFIX, config_file
+
+    if flag or os.environ.get(f"{ENV_PREFIX}API_URL"):
+        return True
+    try:
+        return bool(tomllib.loads(config_file().read_text(encoding="utf-8")).get("api_url"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
 
 
-def _remote_connector(settings: DeskSettings) -> Connector:
-    async def connect() -> SupportDeskClient:
+async def connect_backend(settings: DeskSettings) -> DeskBackend:
+    """The remote service at api_url, or the embedded demo service started in-process."""
+    if settings.api_url:
         await asyncio.to_thread(importlib.import_module, "supportdesk.api.client")
         import httpx
 
         from supportdesk.api.client import SupportDeskClient
 
-        assert settings.api_url is not None
         return SupportDeskClient(
             settings.api_url, timeout=httpx.Timeout(settings.request_timeout_s, connect=5.0)
         )
-
-    return connect
+    # The service's imports are the heaviest we have: load them off the UI loop.
+    embedded = await asyncio.to_thread(importlib.import_module, "supportdesk.embedded")
+    backend: DeskBackend = await embedded.connect_embedded(
+        settings.data_dir, settings.request_timeout_s
+    )
+    return backend
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.embedded import client_for
@@ -18,6 +19,15 @@ from supportdesk.service.demo.seed import seed_world
 from supportdesk.service.demo.world import demo_world
 from supportdesk.service.store.engine import drop_schema, make_engine, sqlite_url
 from tests.support import FROZEN_NOW, PG_URL, fast_settings
+
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, deadline=None, database=None, print_blob=True
+)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+"""Property tests run the same examples every time (derandomised: a fixed seed derived from
+each test), with no deadline a loaded machine could miss; HYPOTHESIS_PROFILE=explore
+searches afresh on a developer's machine."""
 
 if os.environ.get("SUPPORTDESK_REQUIRE_PG") and PG_URL is None:
     raise RuntimeError("CI asked for PostgreSQL tests but SUPPORTDESK_TEST_PG_URL is not set")

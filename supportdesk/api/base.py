@@ -38,6 +38,13 @@ class ClientBase:
         self.token: str | None = None
         self._http = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout)
 
+    @property
+    def signed_in(self) -> bool:
+        return self.token is not None
+
+    def forget_session(self) -> None:
+        self.token = None
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from supportdesk.api.audit import AuditCalls
+from supportdesk.api.backend import SignOutReason
 from supportdesk.api.base import ClientBase, parse, seg
 from supportdesk.api.models import (
     Agent,
@@ -16,6 +17,7 @@ from supportdesk.api.models import (
     AgentSignIn,
     AuditPage,
     Capabilities,
+    EndUserMethod,
     EndUserMfa,
     EndUserMfaResult,
     EndUserSignIn,
@@ -47,16 +49,22 @@ class CoreCalls(ClientBase):
     # -- agent sessions -------------------------------------------------------
 
     async def sign_in(self, username: str, password: str, code: str) -> AgentSession:
+        """The code goes as typed (normalised by the service: spaces, dashes, full-width
+        digits); the desk checks its shape first so a typo costs no attempt."""
         body = AgentSignIn(username=username, password=password, code=code.strip())
         session = parse(AgentSession, await self._send("POST", "/v1/agent/sessions", json=body))
         self.token = session.token
         return session
 
-    async def sign_out(self) -> None:
+    async def sign_out(self, reason: SignOutReason = "sign_out") -> None:
+        """End the session on the server (audited there, with the reason); the token is
+        dropped here whatever the answer, so a desk that cannot reach the service holds
+        none."""
         if self.token is None:
             return
         try:
-            await self._send("DELETE", "/v1/agent/sessions/current")
+            params = {"reason": reason} if reason != "sign_out" else None
+            await self._send("DELETE", "/v1/agent/sessions/current", params=params)
         finally:
             self.token = None
 
@@ -120,8 +128,10 @@ class CoreCalls(ClientBase):
         body = EndUserSignIn(email=email, password=password)
         return parse(EndUserSignInResult, await self._send("POST", "/v1/enduser/signin", json=body))
 
-    async def enduser_verify(self, challenge_id: str, method: str, code: str) -> EndUserMfaResult:
-        body = EndUserMfa(challenge_id=challenge_id, method=method, code=code)  # type: ignore[arg-type]
+    async def enduser_verify(
+        self, challenge_id: str, method: EndUserMethod, code: str
+    ) -> EndUserMfaResult:
+        body = EndUserMfa(challenge_id=challenge_id, method=method, code=code)
         response = await self._send("POST", "/v1/enduser/signin/verify", json=body)
         return parse(EndUserMfaResult, response)
 

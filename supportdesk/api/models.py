@@ -59,7 +59,7 @@ class Capabilities(Wire):
 
     def why_not(self, feature: str) -> str | None:
         """The reason a feature is missing, or None when it is offered."""
-        if feature in self.features:
+        if self.offers(feature):
             return None
         for gap in self.unavailable:
             if gap.feature == feature:
@@ -189,9 +189,12 @@ class EndUserSignInResult(Wire):
     enrol_required: FactorType | None = None
 
 
+EndUserMethod = Literal["totp", "sms", "access_code"]
+
+
 class EndUserMfa(Wire):
     challenge_id: str = Field(min_length=1, max_length=64)
-    method: Literal["totp", "sms", "access_code"]
+    method: EndUserMethod
     code: str = Field(min_length=1, max_length=32)
 
 

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from supportdesk.api.base import ClientBase, seg
 from supportdesk.api.models import Wire
+from supportdesk.rules.policy import Action
 
 ChallengeChannel = Literal["totp", "sms", "email"]
 RecoveryAction = Literal["remove_factor", "reset_mfa", "issue_access_code", "reenrol_totp"]
@@ -143,6 +144,14 @@ class ApprovalSummary(Wire):
     yours_pending: int
 
 
+RECOVERY_ROUTES: dict[Action, str] = {
+    Action.REMOVE_FACTOR: "remove-factor",
+    Action.RESET_MFA: "reset",
+    Action.ISSUE_ACCESS_CODE: "access-code",
+}
+"""The lost-device actions and where each is posted."""
+
+
 def new_idempotency_key() -> str:
     """A fresh key for one state change; a retry of that change sends it again."""
     return uuid.uuid4().hex
@@ -173,72 +182,36 @@ class RecoveryCalls(ClientBase):
             AnswerChallenge(code=code.strip()),
         )
 
-    async def remove_factor(
+    async def recover(
         self,
-        user_id: str,
-        factor_id: str,
-        *,
-        ticket_id: str,
-        reason: str,
-        checks: Sequence[str] = (),
-        verification_ids: Sequence[str] = (),
-        idempotency_key: str | None = None,
-    ) -> RecoveryResult:
-        body = RemoveFactorRequest(
-            factor_id=factor_id,
-            ticket_id=ticket_id,
-            reason=reason,
-            checks=list(checks),
-            verification_ids=list(verification_ids),
-        )
-        return await self._post(
-            f"/v1/recovery/{seg(user_id)}/remove-factor",
-            RecoveryResult,
-            body,
-            idempotency_key=_key(idempotency_key),
-        )
-
-    async def reset_mfa(
-        self,
+        action: Action,
         user_id: str,
         *,
         ticket_id: str,
         reason: str,
         checks: Sequence[str] = (),
         verification_ids: Sequence[str] = (),
+        factor_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> RecoveryResult:
-        body = RecoveryRequest(
+        """Remove a lost factor, reset MFA or issue a one-time access code: one call,
+        keyed by the policy's action (removal names the factor)."""
+        route = RECOVERY_ROUTES.get(action)
+        if route is None:
+            raise ValueError(f"{action} is not a lost-device recovery action")
+        request = RecoveryRequest(
             ticket_id=ticket_id,
             reason=reason,
             checks=list(checks),
             verification_ids=list(verification_ids),
         )
+        body: RecoveryRequest = request
+        if action is Action.REMOVE_FACTOR:
+            if factor_id is None:
+                raise ValueError("removing a factor needs the factor's id")
+            body = RemoveFactorRequest(factor_id=factor_id, **request.model_dump())
         return await self._post(
-            f"/v1/recovery/{seg(user_id)}/reset",
-            RecoveryResult,
-            body,
-            idempotency_key=_key(idempotency_key),
-        )
-
-    async def issue_access_code(
-        self,
-        user_id: str,
-        *,
-        ticket_id: str,
-        reason: str,
-        checks: Sequence[str] = (),
-        verification_ids: Sequence[str] = (),
-        idempotency_key: str | None = None,
-    ) -> RecoveryResult:
-        body = RecoveryRequest(
-            ticket_id=ticket_id,
-            reason=reason,
-            checks=list(checks),
-            verification_ids=list(verification_ids),
-        )
-        return await self._post(
-            f"/v1/recovery/{seg(user_id)}/access-code",
+            f"/v1/recovery/{seg(user_id)}/{route}",
             RecoveryResult,
             body,
             idempotency_key=_key(idempotency_key),

@@ -10,23 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field
 
 from supportdesk.api.base import ClientBase, parse, seg
 from supportdesk.api.models import FactorType, MfaStatus, UserProfile, Wire
 from supportdesk.api.recovery import RecoveryResult, new_idempotency_key
+from supportdesk.rules.clock_verdict import Basis as VerdictBasis
+from supportdesk.rules.clock_verdict import VerdictKind
 from supportdesk.rules.policy import Check
-
-VerdictKind = Literal[
-    "clock_ok",
-    "set_time_automatic",
-    "wrong_time_zone",
-    "stale_secret",
-    "need_more_information",
-]
-VerdictBasis = Literal["codes", "phone_clock", "none"]
 
 MAX_CODES = 3
 """One code, the next one, and one more for an agent who wants to be sure."""

@@ -432,7 +432,19 @@ def _country_name(number: phonenumbers.PhoneNumber, region: str | None) -> str |
         example = phonenumbers.example_number(region)
         if example is not None:
             name = geocoder.country_name_for_number(example, "en")
-    return name or None
+    return _english_title(name) if name else None
+
+
+_SMALL_WORDS = frozenset({"of", "and", "the", "da", "de", "du", "la"})
+
+
+def _english_title(name: str) -> str:
+    """libphonenumber title-cases every word ("Isle Of Man"): small words go back to lower
+    case inside a name ("Isle of Man", "Bosnia and Herzegovina")."""
+    words = name.split(" ")
+    return " ".join(
+        w.lower() if n and w.lower() in _SMALL_WORDS else w for n, w in enumerate(words)
+    )
 
 
 # --- masking ---------------------------------------------------------------------------

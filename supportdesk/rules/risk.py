@@ -247,6 +247,11 @@ def _ip_signal(event: SignIn) -> RiskSignal | None:
 _ALWAYS = "Risk signals always trigger a prompt regardless of device history."
 
 
+def _signal_name(signal: Signal) -> str:
+    """A signal as a sentence names it ("untrusted IP", not the code "untrusted_ip")."""
+    return "untrusted IP" if signal is Signal.UNTRUSTED_IP else signal.value.replace("_", " ")
+
+
 def _no_history_sentence(any_earlier: bool, last_trusted: SignIn | None, window_days: int) -> str:
     if last_trusted is not None:
         return (
@@ -267,7 +272,7 @@ def _judge(
     """Decide expectation, cause and wording; `history_sentence` is set when nothing is trusted."""
     expected = bool(signals) or history_sentence is not None
     if signals and event.mfa_prompted:
-        names = ", ".join(s.signal.value.replace("_", " ") for s in signals)
+        names = ", ".join(_signal_name(s.signal) for s in signals)
         sentence = f"Prompted because of: {names}. {_ALWAYS}"
         if history_sentence is not None:
             sentence = f"{sentence} {history_sentence}"

@@ -1,13 +1,17 @@
-"""The desk: one Textual app; screens per step; the API client behind workers."""
+"""The desk: one Textual app; screens per step; the back end behind workers.
+
+The first frame needs nothing but Textual: the settings (pydantic), the keymap
+check and the back end (maybe the whole embedded service) load after it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import events, work
 from textual.app import App
@@ -15,8 +19,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
-from supportdesk.api.errors import ApiError
-from supportdesk.config import DeskSettings
+from supportdesk.api.errors import ApiError, ServiceUnavailable, Unauthorised
 from supportdesk.tui.commands import DeskCommands
 from supportdesk.tui.screens.lock import LockScreen
 from supportdesk.tui.screens.signin import SignInScreen
@@ -24,11 +27,14 @@ from supportdesk.tui.screens.unreachable import UnreachableScreen
 from supportdesk.tui.styles import stylesheet
 
 if TYPE_CHECKING:
-    from supportdesk.api.client import SupportDeskClient
+    from supportdesk.api.backend import DeskBackend
     from supportdesk.api.models import AgentSession, Capabilities
+    from supportdesk.config import DeskSettings
 
-Connector = Callable[[], Awaitable["SupportDeskClient"]]
-"""Builds the client in a worker: the embedded service loads after the first frame."""
+T = TypeVar("T")
+
+Connector = Callable[["DeskSettings"], Awaitable["DeskBackend"]]
+"""Builds the back end for these settings, in a worker after the first frame."""
 
 
 class SupportDeskApp(App[int]):
@@ -36,9 +42,11 @@ class SupportDeskApp(App[int]):
     CSS_PATH = stylesheet("desk")
     COMMANDS = App.COMMANDS | {DeskCommands}
     BINDINGS = [
-        Binding("ctrl+l", "lock", "Lock", id="lock"),
-        Binding("ctrl+o", "sign_out", "Sign out", id="sign_out"),
+        Binding("ctrl+l", "lock", "Lock", id="lock", show=False),
+        Binding("ctrl+o", "sign_out", "Sign out", id="sign_out", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "keys", "Keys", id="keys", key_display="?"),
+        Binding("f1", "keys", "Keys", id="keys_f1", show=False),
     ]
 
     connection: reactive[str] = reactive("connecting")
@@ -49,7 +57,7 @@ class SupportDeskApp(App[int]):
     def __init__(
         self,
         connect: Connector,
-        settings: DeskSettings,
+        settings: DeskSettings | Callable[[], DeskSettings],
         *,
         backend_label: str = "",
         monotonic: Callable[[], float] = time.monotonic,
@@ -57,38 +65,40 @@ class SupportDeskApp(App[int]):
     ) -> None:
         super().__init__()
         self._connect = connect
-        self.settings = settings
+        self._settings_source = settings
+        self.settings: DeskSettings | None = None
         self._monotonic = monotonic
         self._now = now or (lambda: datetime.now(UTC))
-        self.client: SupportDeskClient | None = None
+        self.backend: DeskBackend | None = None
         self.capabilities: Capabilities | None = None
         self.session: AgentSession | None = None
+        self.display_zone: tzinfo | None = None
         self._connected = asyncio.Event()
         self._last_activity = monotonic()
         self.set_reactive(SupportDeskApp.backend_label, backend_label)
-        self.display_zone: tzinfo | None = (
-            ZoneInfo(settings.display_timezone) if settings.display_timezone else None
-        )
 
     # -- start-up -----------------------------------------------------------
 
     def on_mount(self) -> None:
-        if self.settings.keymap:
-            self.set_keymap(self.settings.keymap)
+        if not callable(self._settings_source) and not self.use_settings(self._settings_source):
+            return
         self.push_screen(SignInScreen())
-        # The back end (maybe the whole embedded service) loads after the first frame.
+        # Settings and the back end load after the first frame.
         self.call_after_refresh(self.connect_backend)
         self.set_interval(1.0, self.lock_if_idle)
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect_backend(self) -> None:
-        """Build the client (starting the embedded service if that is the back end)."""
+        """Read the settings, then build the back end (maybe start the embedded service)."""
         self.connection = "connecting"
+        if self.settings is None and not await self._load_settings():
+            return
+        assert self.settings is not None
         try:
-            if self.client is None:
-                self.client = await self._connect()
-                self.backend_label = self.client.label
-            self.capabilities = await self.client.capabilities()
+            if self.backend is None:
+                self.backend = await self._connect(self.settings)
+                self.backend_label = self.backend.label
+            self.capabilities = await self.backend.capabilities()
         except ApiError as exc:
             self.show_unreachable(exc.message)
             return
@@ -97,19 +107,97 @@ class SupportDeskApp(App[int]):
             return
         self.demo_mode = self.capabilities.demo_mode
         self.mark_connected()
+        self.refresh_bindings()
+
+    async def _load_settings(self) -> bool:
+        """Settings in a thread (pydantic loads there); a bad file or keymap ends the desk."""
+        from supportdesk.config import ConfigError
+
+        source = self._settings_source
+        assert callable(source)
+
+        def read() -> tuple[DeskSettings, str | None]:
+            settings = source()
+            return settings, _keymap_problem(settings)
+
+        try:
+            settings, problem = await asyncio.to_thread(read)
+        except ConfigError as exc:
+            self.exit(2, 2, f"supportdesk: {exc}")
+            return False
+        return self.use_settings(settings, problem)
+
+    def use_settings(self, settings: DeskSettings, problem: str | None = None) -> bool:
+        """Apply settings; an unknown binding id in the keymap ends the desk, said plainly."""
+        from zoneinfo import ZoneInfo
+
+        problem = problem or _keymap_problem(settings)
+        if problem:
+            self.exit(2, 2, f"supportdesk: {problem}")
+            return False
+        if settings.keymap:
+            self.set_keymap(settings.keymap)
+        self.settings = settings
+        self.display_zone = (
+            ZoneInfo(settings.display_timezone) if settings.display_timezone else None
+        )
+        return True
+
+    async def on_unmount(self) -> None:
+        """The back end's connections close with the desk."""
+        if self.backend is not None:
+            await self.backend.aclose()
 
     def mark_connected(self) -> None:
         self.connection = "connected"
         self._connected.set()
 
-    async def ready_client(self) -> SupportDeskClient:
-        """The client, once the back end answers (sign-in may be typed before that)."""
+    async def ready_backend(self) -> DeskBackend:
+        """The back end, once it answers (sign-in may be typed before that)."""
         await self._connected.wait()
-        assert self.client is not None
-        return self.client
+        assert self.backend is not None
+        return self.backend
+
+    async def call(
+        self,
+        request: Callable[[DeskBackend], Awaitable[T]],
+        *,
+        expect: tuple[type[ApiError], ...] = (),
+    ) -> T | None:
+        """One request, once the back end answers. A failure the caller does not `expect`
+        is handled here, the one place failures become what the agent sees (sign in
+        again, the retry screen, or a notice), and comes back as None."""
+        try:
+            return await request(await self.ready_backend())
+        except expect:
+            raise
+        except ApiError as exc:
+            self.report(exc)
+            return None
 
     def now(self) -> datetime:
         return self._now()
+
+    # -- what this agent and this back end may do ----------------------------------
+
+    @property
+    def is_lead(self) -> bool:
+        return self.session is not None and self.session.agent.role == "lead"
+
+    def offers(self, feature: str) -> bool:
+        """Whether the back end offers a feature (assumed until it has said)."""
+        return self.capabilities is None or self.capabilities.offers(feature)
+
+    def missing(self, feature: str) -> str | None:
+        """Why the back end lacks a feature, for the agent; None when it offers it."""
+        if self.offers(feature):
+            return None
+        from supportdesk.api.features import TITLES
+
+        assert self.capabilities is not None
+        title = TITLES.get(feature, feature.replace("_", " "))
+        why = self.capabilities.why_not(feature) or "this back end does not offer it"
+        return f"{title[:1].upper()}{title[1:]} is not available on this back end: {why}."
 
     # -- session ----------------------------------------------------------------
 
@@ -131,8 +219,8 @@ class SupportDeskApp(App[int]):
         self.session = None
         self.agent_label = ""
         self.refresh_bindings()
-        if self.client is not None:
-            self.client.token = None
+        if self.backend is not None:
+            self.backend.forget_session()
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         await self.switch_screen(SignInScreen(message=message))
@@ -148,8 +236,6 @@ class SupportDeskApp(App[int]):
 
     def report(self, exc: ApiError) -> None:
         """The one place API failures become what the agent sees."""
-        from supportdesk.api.errors import ServiceUnavailable, Unauthorised
-
         if isinstance(exc, Unauthorised):
             self.session_expired()
         elif isinstance(exc, ServiceUnavailable):
@@ -157,7 +243,7 @@ class SupportDeskApp(App[int]):
         else:
             self.notify(exc.message, title="Refused", severity="error", timeout=8)
 
-    # -- idle lock ------------------------------------------------------------------
+    # -- idle lock, lock and sign-out ------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown):
@@ -168,36 +254,80 @@ class SupportDeskApp(App[int]):
         self._last_activity = self._monotonic()
 
     def lock_if_idle(self) -> None:
-        idle_s = self.settings.idle_lock_minutes * 60
-        if self.session is not None and self._monotonic() - self._last_activity >= idle_s:
+        if self.settings is None or self.session is None:
+            return
+        if self._monotonic() - self._last_activity >= self.settings.idle_lock_minutes * 60:
             self.action_lock()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Lock and sign-out only mean something while an agent is signed in."""
+        """Lock and sign-out only mean something while an agent is signed in; the inbox
+        and the log (leads only) need the back end to offer them."""
         if action in ("lock", "sign_out"):
             return self.session is not None
+        if action == "open_audit_log" and not self.is_lead:
+            return False
+        feature = {"open_approvals": "approvals", "open_audit_log": "audit"}.get(action)
+        if feature is not None:
+            return None if not self.offers(feature) else self.session is not None
         return True
+
+    def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        feature = {"open_approvals": "approvals", "open_audit_log": "audit"}.get(action)
+        return self.missing(feature) if feature else None
+
+    def action_open_approvals(self) -> None:
+        """The approvals inbox, from anywhere (the palette): leads decide, agents follow."""
+        from supportdesk.tui.screens.approvals import ApprovalsScreen
+
+        self.push_screen(ApprovalsScreen())
+
+    def action_open_audit_log(self) -> None:
+        from supportdesk.tui.screens.audit_log import open_audit_log
+
+        open_audit_log(self)
 
     def action_lock(self) -> None:
         if self.session is None or isinstance(self.screen, LockScreen):
             return
         self.push_screen(LockScreen(self.session.agent.username))
-        self._end_server_session()
+        self._end_session_for_lock()
 
     @work(group="session", exit_on_error=False)
-    async def _end_server_session(self) -> None:
+    async def _end_session_for_lock(self) -> None:
         """A locked desk holds no live token: unlocking signs in afresh."""
-        if self.client is not None:
-            try:
-                await self.client.sign_out()
-            except ApiError:
-                self.client.token = None
+        if self.backend is not None:
+            # The token is gone here either way; unreachable, the service idles it out.
+            with contextlib.suppress(ApiError):
+                await self.backend.sign_out("lock")
 
-    async def action_sign_out(self) -> None:
-        if self.session is None:
-            return
-        self._end_server_session()
-        await self.back_to_sign_in("Signed out.")
+    def action_sign_out(self) -> None:
+        if self.session is not None:
+            self._sign_out()
+
+    @work(exclusive=True, group="session", exit_on_error=False)
+    async def _sign_out(self) -> None:
+        """The server session ends (and is audited) before the sign-in screen shows."""
+        message = "Signed out."
+        if self.backend is not None:
+            try:
+                await self.backend.sign_out()
+            except ServiceUnavailable as exc:
+                message = (
+                    f"Signed out on this desk only: {exc.message}. The session on the "
+                    "service ends when it idles out."
+                )
+            except Unauthorised:
+                pass  # already ended on the service
+            except ApiError as exc:
+                message = f"Signed out on this desk; the service said: {exc.message}."
+        await self.back_to_sign_in(message)
+
+    def action_keys(self) -> None:
+        """The keys of the screen in front, in Textual's help panel (? or F1 again hides it)."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     # -- safety net ---------------------------------------------------------------------
 
@@ -209,3 +339,12 @@ class SupportDeskApp(App[int]):
                 self.report(error)
             else:
                 self.notify(f"Something went wrong: {error}", title="Unexpected", severity="error")
+
+
+def _keymap_problem(settings: DeskSettings) -> str | None:
+    """An unknown binding id in the keymap (the desk's modules load only when there is one)."""
+    if not settings.keymap:
+        return None
+    from supportdesk.tui.keys import keymap_problem
+
+    return keymap_problem(settings.keymap)

@@ -12,7 +12,7 @@ the `dict_ctx` fixture (tests/conftest.py) gives one per test.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -68,9 +68,14 @@ class DictProvider:
     """Every call of `IdentityProvider` over plain dicts (the `conn` is never used)."""
 
     name = "dict"
-    capabilities = CAPABILITIES
 
-    def __init__(self, world: DemoWorld, now: datetime) -> None:
+    def __init__(
+        self,
+        world: DemoWorld,
+        now: datetime,
+        lacking: Mapping[Capability, str] | None = None,
+    ) -> None:
+        self.capabilities: dict[Capability, str | None] = {**CAPABILITIES, **(lacking or {})}
         self.people: dict[str, UserRecord] = {}
         self.tokens: dict[str, FactorRecord] = {}
         self.active: dict[str, list[str]] = {}
@@ -303,8 +308,15 @@ def dict_provider(env: ProviderEnv) -> DictProvider:
     return DictProvider(demo_world(), FROZEN_NOW)
 
 
-async def dict_context(store: Path) -> ServiceContext:
-    """A service on a copy of the demo store, with the dict provider behind it."""
+async def dict_context(
+    store: Path, lacking: Mapping[Capability, str] | None = None
+) -> ServiceContext:
+    """A service on a copy of the demo store, with the dict provider behind it; `lacking`
+    takes more capabilities away, each with the reason the provider gives."""
+
+    def factory(env: ProviderEnv) -> DictProvider:
+        return DictProvider(demo_world(), FROZEN_NOW, lacking)
+
     return await open_context(
-        fast_settings(sqlite_url(store)), clock=Clock(FROZEN_NOW), provider=dict_provider
+        fast_settings(sqlite_url(store)), clock=Clock(FROZEN_NOW), provider=factory
     )

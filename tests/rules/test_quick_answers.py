@@ -67,7 +67,7 @@ def test_setup_help_offers_the_setup_answers() -> None:
         ("gb", None, "United Kingdom", True),
         ("BR", None, "Brazil", False),
         (None, "+1 809 555 0100", "Dominican Republic", False),  # +1, but not the US
-        (None, "+44 7624 123456", "Isle Of Man", False),  # +44, but not the UK
+        (None, "+44 7624 123456", "Isle of Man", False),  # +44, but not the UK
         ("US", "+49 151 23456789", "Germany", True),  # the number's country decides
     ],
 )

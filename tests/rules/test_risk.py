@@ -271,7 +271,7 @@ def test_all_four_signals_together() -> None:
     assert result.signals[2].message.startswith(
         "Impossible travel: Berlin → Toronto, 6,480 km in 1 h 20 min"
     )
-    assert "new device, new location, impossible travel, untrusted ip" in result.explanation
+    assert "new device, new location, impossible travel, untrusted IP" in result.explanation
 
 
 def test_plausible_flight_is_only_a_new_location() -> None:

@@ -13,6 +13,7 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import Conflict, Forbidden, NotFound
 from supportdesk.api.recovery import RecoveryResult
 from supportdesk.embedded import client_for
+from supportdesk.rules.policy import Action
 from supportdesk.service.context import ServiceContext
 from tests.service.test_recovery_support import (
     audit_rows,
@@ -40,7 +41,8 @@ async def lead(ctx: ServiceContext) -> AsyncIterator[SupportDeskClient]:
 async def request_admin_reset(desk: SupportDeskClient, ctx: ServiceContext) -> RecoveryResult:
     """T-1052: admin u1004 lost her only factor; verified by e-mail code and a call-back."""
     verified = await email_verification(desk, ctx, "u1004", "T-1052")
-    return await desk.reset_mfa(
+    return await desk.recover(
+        Action.RESET_MFA,
         "u1004",
         ticket_id="T-1052",
         reason=REASON,
@@ -195,7 +197,8 @@ async def test_an_access_code_for_a_sensitive_account_is_shown_to_the_approving_
     why: str,
 ) -> None:
     verified = await email_verification(agent, ctx, user_id, ticket_id)
-    pending = await agent.issue_access_code(
+    pending = await agent.recover(
+        Action.ISSUE_ACCESS_CODE,
         user_id,
         ticket_id=ticket_id,
         reason="Locked out again",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import InvalidInput
+from supportdesk.rules.policy import Action
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.ops.idempotency import KEY_TTL
 from supportdesk.service.store.schema import idempotency_keys
@@ -20,7 +21,8 @@ from tests.support import sign_in_as
 async def refused_reset(client: SupportDeskClient, key: str) -> None:
     """A reset the policy refuses (one weak check): cheap, audited, and stored with its key."""
     with pytest.raises(InvalidInput, match="Verify the user's identity"):
-        await client.reset_mfa(
+        await client.recover(
+            Action.RESET_MFA,
             "u1008",
             ticket_id="T-1050",
             reason="Phone stolen",

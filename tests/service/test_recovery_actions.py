@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, String, Text, select
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import Conflict, Forbidden, InvalidInput, Unauthorised
-from supportdesk.rules.policy import SERVICE_ACCOUNT_GUIDANCE
+from supportdesk.rules.policy import SERVICE_ACCOUNT_GUIDANCE, Action
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.security import normalise_access_code
 from supportdesk.service.store.schema import factors, message_outbox, user_sessions
@@ -49,7 +49,8 @@ async def test_after_a_reset_the_users_sign_in_demands_mfa_setup(
     assert signed.status == "signed_in"
 
     verified = await email_verification(agent, ctx, "u1008", "T-1050")
-    result = await agent.reset_mfa(
+    result = await agent.recover(
+        Action.RESET_MFA,
         "u1008",
         ticket_id="T-1050",
         reason="Phone stolen; only factor",
@@ -84,7 +85,8 @@ async def test_a_reset_with_two_weak_checks_is_refused_and_recorded(
     agent: SupportDeskClient, ctx: ServiceContext
 ) -> None:
     with pytest.raises(InvalidInput, match="at least one strong"):
-        await agent.reset_mfa(
+        await agent.recover(
+            Action.RESET_MFA,
             "u1008",
             ticket_id="T-1050",
             reason="Phone stolen",
@@ -102,7 +104,8 @@ async def test_strong_checks_count_only_when_the_service_checked_the_code(
     agent: SupportDeskClient, ctx: ServiceContext
 ) -> None:
     with pytest.raises(InvalidInput, match="counts only when the service checked the code"):
-        await agent.reset_mfa(
+        await agent.recover(
+            Action.RESET_MFA,
             "u1008",
             ticket_id="T-1050",
             reason="Phone stolen",
@@ -116,7 +119,8 @@ async def test_a_ticket_about_someone_else_justifies_nothing(
 ) -> None:
     verified = await email_verification(agent, ctx, "u1008", "T-1050")
     with pytest.raises(InvalidInput, match="about another user") as refused:
-        await agent.reset_mfa(
+        await agent.recover(
+            Action.RESET_MFA,
             "u1008",
             ticket_id="T-1049",
             reason="Phone stolen",
@@ -134,7 +138,8 @@ async def test_another_agents_verification_does_not_count(
     other = await second_client(ctx, "demo-agent2")
     async with other:
         with pytest.raises(InvalidInput, match="not one of yours"):
-            await other.reset_mfa(
+            await other.recover(
+                Action.RESET_MFA,
                 "u1008",
                 ticket_id="T-1050",
                 reason="Phone stolen",
@@ -151,7 +156,8 @@ async def test_a_verification_lapses_after_half_an_hour(
     await agent.me()  # stay signed in: the desk's idle limit is shorter than this wait
     ctx.clock.advance(timedelta(minutes=5))
     with pytest.raises(InvalidInput, match="challenge the user again"):
-        await agent.reset_mfa(
+        await agent.recover(
+            Action.RESET_MFA,
             "u1008",
             ticket_id="T-1050",
             reason="Phone stolen",
@@ -250,9 +256,10 @@ async def test_a_challenge_to_the_lost_factor_does_not_prove_who_asks_to_remove_
     )
     verified = await agent.answer_challenge(sent.id, await factor_code(ctx, "u1007-f1"))
     with pytest.raises(InvalidInput, match="factor being removed as lost"):
-        await agent.remove_factor(
+        await agent.recover(
+            Action.REMOVE_FACTOR,
             "u1007",
-            "u1007-f1",
+            factor_id="u1007-f1",
             ticket_id="T-1049",
             reason="Phone lost",
             verification_ids=[verified.id],
@@ -267,9 +274,10 @@ async def test_removing_the_lost_phone_leaves_the_security_key(
 ) -> None:
     """T-1049: the authenticator phone is lost; the YubiKey on the keyring still works."""
     verified = await email_verification(agent, ctx, "u1007", "T-1049")
-    result = await agent.remove_factor(
+    result = await agent.recover(
+        Action.REMOVE_FACTOR,
         "u1007",
-        "u1007-f1",
+        factor_id="u1007-f1",
         ticket_id="T-1049",
         reason="Phone lost at a truck stop",
         verification_ids=[verified],
@@ -291,9 +299,10 @@ async def test_removing_the_only_factor_is_refused_pointing_to_a_reset(
 ) -> None:
     verified = await email_verification(agent, ctx, "u1008", "T-1050")
     with pytest.raises(Conflict, match="reset MFA instead") as refused:
-        await agent.remove_factor(
+        await agent.recover(
+            Action.REMOVE_FACTOR,
             "u1008",
-            "u1008-f1",
+            factor_id="u1008-f1",
             ticket_id="T-1050",
             reason="Phone stolen",
             verification_ids=[verified],
@@ -308,7 +317,8 @@ async def test_removing_the_only_factor_is_refused_pointing_to_a_reset(
 async def issue_code(agent: SupportDeskClient, ctx: ServiceContext, key: str | None = None) -> str:
     """T-1051: the lost YubiKey was the only factor."""
     verified = await email_verification(agent, ctx, "u1037", "T-1051")
-    result = await agent.issue_access_code(
+    result = await agent.recover(
+        Action.ISSUE_ACCESS_CODE,
         "u1037",
         ticket_id="T-1051",
         reason="Lost the only YubiKey; new one from IT",
@@ -386,9 +396,10 @@ async def test_a_service_account_cannot_be_reset_the_answer_is_the_articles(
 ) -> None:
     """T-1058: the ELD integration account; nobody can type a code at 3 a.m."""
     await sign_in_as(client, ctx, username)
-    for call in (client.reset_mfa, client.issue_access_code):
+    for action in (Action.RESET_MFA, Action.ISSUE_ACCESS_CODE):
         with pytest.raises(Forbidden) as refused:
-            await call(
+            await client.recover(
+                action,
                 "u1033",
                 ticket_id="T-1058",
                 reason="Integration blocked by MFA",

@@ -11,6 +11,7 @@ import pytest
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import Conflict, InvalidInput
 from supportdesk.embedded import client_for
+from supportdesk.rules.policy import Action
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.http.app import build_app
 from supportdesk.service.http.idempotency import REPLAY_HEADER
@@ -21,7 +22,8 @@ from tests.support import sign_in_as
 async def reset_u1008(
     client: SupportDeskClient, verified: str, key: str, reason: str = "Phone stolen; only factor"
 ) -> object:
-    return await client.reset_mfa(
+    return await client.recover(
+        Action.RESET_MFA,
         "u1008",
         ticket_id="T-1050",
         reason=reason,
@@ -80,7 +82,8 @@ async def test_a_retried_refusal_is_answered_again_but_recorded_once(
     await sign_in_as(client, ctx, "demo-agent")
     for _ in range(2):
         with pytest.raises(InvalidInput, match="Verify the user's identity"):
-            await client.reset_mfa(
+            await client.recover(
+                Action.RESET_MFA,
                 "u1008",
                 ticket_id="T-1050",
                 reason="Phone stolen",
@@ -96,14 +99,24 @@ async def test_keys_belong_to_the_agent_who_sent_them(
     """Another agent reusing a key string gets their own answer, not someone else's."""
     await sign_in_as(client, ctx, "demo-agent")
     with pytest.raises(InvalidInput):
-        await client.reset_mfa(
-            "u1008", ticket_id="T-1050", reason="x", checks=[], idempotency_key="shared-key-01"
+        await client.recover(
+            Action.RESET_MFA,
+            "u1008",
+            ticket_id="T-1050",
+            reason="x",
+            checks=[],
+            idempotency_key="shared-key-01",
         )
     async with client_for(ctx) as other:
         await sign_in_as(other, ctx, "demo-agent2")
         with pytest.raises(InvalidInput):
-            await other.reset_mfa(
-                "u1008", ticket_id="T-1050", reason="x", checks=[], idempotency_key="shared-key-01"
+            await other.recover(
+                Action.RESET_MFA,
+                "u1008",
+                ticket_id="T-1050",
+                reason="x",
+                checks=[],
+                idempotency_key="shared-key-01",
             )
     assert [e["actor"] for e in await audit_rows(ctx, action="mfa.reset")] == [
         "demo-agent",
@@ -116,8 +129,13 @@ async def test_a_malformed_key_is_refused_before_anything_happens(
 ) -> None:
     await sign_in_as(client, ctx, "demo-agent")
     with pytest.raises(InvalidInput, match="Idempotency-Key"):
-        await client.reset_mfa(
-            "u1008", ticket_id="T-1050", reason="x", checks=[], idempotency_key="short"
+        await client.recover(
+            Action.RESET_MFA,
+            "u1008",
+            ticket_id="T-1050",
+            reason="x",
+            checks=[],
+            idempotency_key="short",
         )
     assert await audit_rows(ctx, action="mfa.reset") == []
 
@@ -143,7 +161,8 @@ async def test_two_leads_pressing_approve_at_once_carry_it_out_once(
     """The same approval sent concurrently with one key: one reset, one approval entry."""
     await sign_in_as(any_client, any_ctx, "demo-agent")
     verified = await email_verification(any_client, any_ctx, "u1004", "T-1052")
-    pending = await any_client.reset_mfa(
+    pending = await any_client.recover(
+        Action.RESET_MFA,
         "u1004",
         ticket_id="T-1052",
         reason="Admin lost phone",

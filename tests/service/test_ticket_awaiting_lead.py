@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.embedded import client_for
+from supportdesk.rules.policy import Action
 from supportdesk.service.context import ServiceContext
 from tests.service.test_recovery_support import email_verification
 from tests.support import sign_in_as
@@ -16,7 +17,8 @@ async def test_the_ticket_awaits_a_lead_while_its_request_is_pending(
     await sign_in_as(client, ctx, "demo-agent")
     assert not (await client.get_ticket("T-1052")).awaiting_lead
     verified = await email_verification(client, ctx, "u1004", "T-1052")
-    filed = await client.reset_mfa(
+    filed = await client.recover(
+        Action.RESET_MFA,
         "u1004",
         ticket_id="T-1052",
         reason="Admin lost her only factor",

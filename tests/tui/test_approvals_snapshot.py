@@ -7,8 +7,12 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.service.test_recovery_support import email_verification, second_client
-from tests.tui.desk_harness import SnapshotDesk
+from supportdesk.rules.policy import Action
+from tests.tui.support import (
+    SnapshotDesk,
+    email_verification,
+    second_client,
+)
 
 
 def test_approvals_inbox(snap_compare: Any, demo_db: Path) -> None:
@@ -19,7 +23,8 @@ def test_approvals_inbox(snap_compare: Any, demo_db: Path) -> None:
         assert desk.ctx is not None
         async with await second_client(desk.ctx, "demo-agent") as agent:
             verified = await email_verification(agent, desk.ctx, "u1004", "T-1052")
-            await agent.reset_mfa(
+            await agent.recover(
+                Action.RESET_MFA,
                 "u1004",
                 ticket_id="T-1052",
                 reason="Admin dropped her phone off the pier; only factor",

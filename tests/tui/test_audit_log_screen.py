@@ -17,14 +17,19 @@ from supportdesk.api.audit import AgentDayCount, AuditCounts
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.store.schema import audit_log
+from supportdesk.tui.screens.audit_chart import AuditChartScreen
+from supportdesk.tui.screens.audit_export import AuditExportScreen
 from supportdesk.tui.screens.audit_log import AuditLogScreen
+from supportdesk.tui.screens.audit_review import AuditReviewScreen
+from supportdesk.tui.screens.audit_verify import AuditVerifyScreen
 from supportdesk.tui.screens.queue import QueueScreen
-from supportdesk.tui.widgets.audit_chart import AuditChartScreen, chart_text
-from supportdesk.tui.widgets.audit_export import AuditExportScreen
-from supportdesk.tui.widgets.audit_review import AuditReviewScreen
-from supportdesk.tui.widgets.audit_verify import AuditVerifyScreen
-from tests.tui.desk_harness import make_desk
-from tests.tui.test_desk_journey import sign_in, wait_for_screen
+from supportdesk.tui.widgets.audit_chart import chart_text
+from tests.tui.support import (
+    make_desk,
+    settle,
+    sign_in,
+    wait_for_screen,
+)
 
 
 async def add(
@@ -59,12 +64,6 @@ async def resets_on_thursday_by(ctx: ServiceContext, agent: str) -> list[tuple[i
             .order_by(audit_log.c.seq)
         )
         return [(int(seq), str(user)) for seq, user in found]
-
-
-async def settle(pilot: Pilot[int]) -> None:
-    for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_audit(pilot: Pilot[int], ctx: ServiceContext) -> AuditLogScreen:

@@ -10,7 +10,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from supportdesk.service.audit import Actor, append_audit
-from tests.tui.desk_harness import SnapshotDesk
+from tests.tui.support import (
+    SnapshotDesk,
+)
 
 RESETS = [
     # (hours ago, agent, action, user, outcome)

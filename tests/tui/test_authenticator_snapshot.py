@@ -10,7 +10,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from supportdesk.service.demo.phone import read_demo_phone
-from tests.tui.desk_harness import SnapshotDesk
+from tests.tui.support import (
+    SnapshotDesk,
+)
 
 
 def test_authenticator_result_card(snap_compare: Any, demo_db: Path) -> None:

@@ -13,8 +13,13 @@ from supportdesk.service.context import ServiceContext
 from supportdesk.tui.screens.account import AccountScreen
 from supportdesk.tui.screens.lock import LockScreen
 from supportdesk.tui.screens.unreachable import UnreachableScreen
-from tests.tui.desk_harness import make_desk
-from tests.tui.test_desk_journey import sign_in, wait_for_screen
+from tests.tui.support import (
+    desk_settings,
+    make_desk,
+    settle,
+    sign_in,
+    wait_for_screen,
+)
 
 
 def closed_port() -> int:
@@ -34,7 +39,7 @@ async def test_unreachable_api_shows_a_clear_screen_and_retry() -> None:
         assert url in message
         assert app.connection == "unreachable"
         await pilot.press("r")
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         await wait_for_screen(pilot, UnreachableScreen)
         assert app.connection == "unreachable"
 
@@ -62,10 +67,7 @@ async def test_command_palette_opens_a_ticket_by_its_number(ctx: ServiceContext)
 
 
 async def test_a_keymap_from_the_config_rebinds_the_queue(ctx: ServiceContext) -> None:
-    from dataclasses import replace
-
-    app = make_desk(ctx)
-    app.settings = replace(app.settings, keymap={"queue.refresh": "f5", "lock": "f12"})
+    app = make_desk(ctx, settings=desk_settings(keymap={"queue.refresh": "f5", "lock": "f12"}))
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, ctx)
         await pilot.press("f12")

@@ -1,4 +1,4 @@
-"""SVG snapshot of the lost-device screen at 80×24 (T-1049, the lost phone marked lost)."""
+"""SVG snapshots of the lost-device screen (T-1049, the lost phone marked lost from the ticket)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.tui.desk_harness import SnapshotDesk
+from tests.tui.support import (
+    SnapshotDesk,
+)
 
 
 def test_lost_device_screen(snap_compare: Any, demo_db: Path) -> None:
@@ -17,9 +19,7 @@ def test_lost_device_screen(snap_compare: Any, demo_db: Path) -> None:
         await desk.sign_in(pilot)
         pilot.app.screen.open_ticket_id("T-1049")  # type: ignore[attr-defined]
         await desk.settle(pilot)
-        await pilot.press("l")
-        await desk.settle(pilot)
-        await pilot.press("enter")  # mark the authenticator phone as lost
+        await pilot.press("l")  # "I lost my phone": the authenticator is marked lost
         await desk.settle(pilot)
 
     assert snap_compare(desk.app, terminal_size=(80, 24), run_before=open_branch)

@@ -18,17 +18,18 @@ from supportdesk.tui.app import SupportDeskApp
 from supportdesk.tui.screens.account import AccountScreen
 from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.screens.resolve import ResolveScreen
-from supportdesk.tui.screens.sms import SmsScreen, SwitchScreen
+from supportdesk.tui.screens.sms import SmsScreen
+from supportdesk.tui.screens.switch_to_app import SwitchScreen
 from supportdesk.tui.widgets.sms_delivery_log import DeliveryLog
-from tests.service.test_sms_resend import TYLER_EMAIL, TYLER_PHONE, last_code
-from tests.tui.desk_harness import make_desk
-from tests.tui.test_desk_journey import sign_in, wait_for_screen
-
-
-async def settle(pilot: Pilot[int]) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+from tests.tui.support import (
+    TYLER_EMAIL,
+    TYLER_PHONE,
+    last_text_code,
+    make_desk,
+    settle,
+    sign_in,
+    wait_for_screen,
+)
 
 
 async def open_sms_screen(pilot: Pilot[int], ctx: ServiceContext, ticket_id: str) -> SmsScreen:
@@ -137,7 +138,7 @@ async def test_t1042_walked_from_the_queue_to_a_resolved_ticket(ctx: ServiceCont
         # The fix took effect: Tyler signs in with the code his phone received.
         async with client_for(ctx) as tyler:
             started = await tyler.enduser_sign_in(TYLER_EMAIL, "demo")
-            code = await last_code(ctx, TYLER_PHONE)
+            code = await last_text_code(ctx, TYLER_PHONE)
             assert (await tyler.enduser_verify(started.challenge_id, "sms", code)).status == (
                 "signed_in"
             )

@@ -8,7 +8,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.tui.desk_harness import SnapshotDesk
+from tests.tui.support import (
+    SnapshotDesk,
+)
 
 
 def test_sms_screen_after_a_resend(snap_compare: Any, demo_db: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from supportdesk.api.sms import NumberCheck, NumberFacts, SmsDelivery, SmsFactorFacts
-from supportdesk.tui.widgets.sms_words import (
+from supportdesk.tui.words.sms import (
     Progress,
     delivery_status,
     number_card,

@@ -7,7 +7,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.tui.desk_harness import SnapshotDesk
+from tests.tui.support import (
+    SnapshotDesk,
+)
 
 
 def test_sign_in_screen(snap_compare: Any, demo_db: Path) -> None:

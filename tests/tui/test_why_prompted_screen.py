@@ -9,8 +9,12 @@ from supportdesk.tui.screens.account import AccountScreen
 from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.screens.resolve import ResolveScreen
 from supportdesk.tui.screens.why_prompted import WhyPromptedScreen
-from tests.tui.desk_harness import make_desk
-from tests.tui.test_desk_journey import sign_in, wait_for_screen
+from tests.tui.support import (
+    make_desk,
+    settle,
+    sign_in,
+    wait_for_screen,
+)
 
 
 async def test_why_prompted_from_the_queue_to_resolved(ctx: ServiceContext) -> None:
@@ -21,10 +25,10 @@ async def test_why_prompted_from_the_queue_to_resolved(ctx: ServiceContext) -> N
         assert isinstance(queue, QueueScreen)
         queue.open_ticket_id("T-1054")
         await wait_for_screen(pilot, AccountScreen)
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.press("w")
         await wait_for_screen(pilot, WhyPromptedScreen)
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.pause()
         answer = str(app.screen.query_one("#why-answer", Static).render())
         assert "Lagos" in answer
@@ -36,6 +40,6 @@ async def test_why_prompted_from_the_queue_to_resolved(ctx: ServiceContext) -> N
         app.screen.query_one("#note", Input).value = "Sign-in from Lagos was not him; told him."
         await pilot.press("enter")
         await wait_for_screen(pilot, QueueScreen)
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.pause()
         assert "T-1054" not in app.screen.tickets  # type: ignore[attr-defined]

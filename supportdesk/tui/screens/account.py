@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
-from supportdesk.api.errors import ApiError
+from supportdesk.api import features
+from supportdesk.rules.factor_words import factor_kind as method_name
 from supportdesk.rules.tree import BRANCH_TITLES, Branch, suggest_branch
+from supportdesk.tui.commands import PaletteCommand
 from supportdesk.tui.formatting import age, when
 from supportdesk.tui.screens.base import DeskScreen
-from supportdesk.tui.screens.resolve import ResolveScreen
+from supportdesk.tui.screens.resolve import ResolveScreen, resolved_notice
 from supportdesk.tui.widgets.desk_header import DeskHeader
+from supportdesk.tui.widgets.fit_table import Column, FitTable
 
 if TYPE_CHECKING:
+    from supportdesk.api.backend import DeskBackend
     from supportdesk.api.models import SignInEvent, Ticket, UserProfile
-    from supportdesk.tui.commands import PaletteCommand
 
 BRANCH_KEYS = {
     Branch.SMS_NOT_RECEIVED: "s",
@@ -31,21 +34,55 @@ BRANCH_KEYS = {
     Branch.WHY_PROMPTED: "w",
     Branch.SERVICE_ACCOUNT: "l",
 }
+CHANNEL_WORDS = {"messenger": "chat", "email": "e-mail"}
+BRANCHES = {
+    "sms": (Branch.SMS_NOT_RECEIVED, features.SMS),
+    "authenticator": (Branch.CODE_NOT_ACCEPTED, features.TOTP_DIAGNOSE),
+    "lost_device": (Branch.LOST_DEVICE, features.LOST_DEVICE),
+    "why_prompted": (Branch.WHY_PROMPTED, features.WHY_PROMPTED),
+}
+"""The account's branch keys: the tree's branch and the feature it needs."""
 
-FACTOR_WORDS = {"totp": "Authenticator app", "sms": "SMS", "security_key": "Security key"}
+FACTOR_COLUMNS = (
+    Column("method", "Method", 8, grow=1),
+    Column("label", "Label", 8, grow=2),
+    Column("details", "Details", 8, grow=2),
+    Column("added", "Added", 12),
+    Column("used", "Last used", 12),
+)
+SIGNIN_COLUMNS = (
+    Column("when", "When", 12),
+    Column("device", "Device", 8, grow=2),
+    Column("place", "Place", 10, grow=3),
+    Column("ip", "IP", 14),
+    Column("rep", "Rep.", 7),
+    Column("mfa", "MFA", 6),
+)
+TICKET_COLUMNS = (
+    Column("id", "Ticket", 6),
+    Column("age", "Age", 3),
+    Column("subject", "Subject", 20, grow=1),
+)
+
+
+def mfa_words(prompted: bool, passed: bool | None) -> str:
+    if not prompted:
+        return "—"
+    return "asked" if passed is None else ("passed" if passed else "failed")
 
 
 class AccountScreen(DeskScreen):
-    BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("r", "refresh", "Refresh", id="account.refresh"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="account.back"),
+        Binding("r", "refresh", "Refresh", id="account.refresh", show=False),
         Binding("x", "resolve", "Resolve", id="account.resolve"),
         Binding("s", "branch('sms')", "SMS", id="account.sms"),
         Binding("a", "branch('authenticator')", "App", id="account.authenticator"),
         Binding("l", "branch('lost_device')", "Lost", id="account.lost_device"),
         Binding("w", "branch('why_prompted')", "Why", id="account.why_prompted"),
-        Binding("t", "toggle_ticket", "Full text", show=False),
+        Binding("t", "toggle_ticket", "Full text", show=False, id="account.full_text"),
     ]
+    ACTION_FEATURES = {"refresh": features.USERS}
 
     def __init__(self, user_id: str, *, ticket: Ticket | None = None) -> None:
         super().__init__()
@@ -59,18 +96,13 @@ class AccountScreen(DeskScreen):
             yield Static("", id="ticket-card")
             yield Static("Loading…", id="profile-card")
             yield Static("Factors", classes="section-title")
-            factors: DataTable[str] = DataTable(id="factors", cursor_type="row")
-            factors.add_columns("Method", "Label", "Details", "Added", "Last used")
-            yield factors
+            yield FitTable(FACTOR_COLUMNS, id="factors")
             yield Static("Recent sign-ins", classes="section-title")
-            signins: DataTable[str] = DataTable(id="signins", cursor_type="row")
-            signins.add_columns("When", "Device", "Place", "IP", "Rep.", "MFA")
-            yield signins
+            yield FitTable(SIGNIN_COLUMNS, id="signins")
+            yield Static("", id="signins-note")
             yield Static("Open tickets", classes="section-title")
-            open_tickets: DataTable[str] = DataTable(id="user-tickets", cursor_type="row")
-            open_tickets.add_columns("Ticket", "Age", "Subject")
-            yield open_tickets
-        yield Footer()
+            yield FitTable(TICKET_COLUMNS, id="user-tickets")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         card = self.query_one("#ticket-card", Static)
@@ -82,9 +114,15 @@ class AccountScreen(DeskScreen):
             if suggestion is not None and suggestion in BRANCH_KEYS:
                 hint = f" · suggested: {BRANCH_TITLES[suggestion]} ({BRANCH_KEYS[suggestion]})"
             card.update(
-                f"[b]{t.id}[/b] · {t.channel} · {age(t.created_at, self.desk.now())} ago{hint}\n"
+                f"[b]{t.id}[/b] · {CHANNEL_WORDS.get(t.channel, t.channel)} · "
+                f"{age(t.created_at, self.desk.now())} ago{hint}\n"
                 f"[b]{escape(t.subject)}[/b]\n{escape(t.text.strip())}"
             )
+        note = self.query_one("#signins-note", Static)
+        missing = self.desk.missing(features.SIGNINS)
+        note.update(missing or "")
+        note.display = missing is not None
+        self.query_one("#signins", FitTable).display = missing is None
         self.load()
 
     def action_toggle_ticket(self) -> None:
@@ -93,20 +131,26 @@ class AccountScreen(DeskScreen):
 
     @work(exclusive=True, group="account", exit_on_error=False)
     async def load(self) -> None:
-        try:
-            client = await self.desk.ready_client()
-            profile, signins, tickets = await asyncio.gather(
-                client.get_user(self.user_id),
-                client.user_signins(self.user_id, limit=20),
-                client.list_tickets(status="open", user_id=self.user_id),
+        with_signins = self.desk.offers(features.SIGNINS)
+
+        async def read(b: DeskBackend) -> tuple[UserProfile, list[SignInEvent], list[Ticket]]:
+            signins = b.user_signins(self.user_id, limit=20) if with_signins else _none()
+            profile, events, tickets = await asyncio.gather(
+                b.get_user(self.user_id),
+                signins,
+                b.list_tickets(status="open", user_id=self.user_id),
             )
-        except ApiError as exc:
-            self.desk.report(exc)
+            return profile, events, tickets
+
+        found = await self.desk.call(read)
+        if found is None:
             return
+        profile, signins, tickets = found
         self.profile = profile
         self.show_profile(profile)
         self.show_signins(signins)
         self.show_tickets(tickets)
+        self.refresh_bindings()
 
     def show_profile(self, p: UserProfile) -> None:
         flags = []
@@ -118,49 +162,67 @@ class AccountScreen(DeskScreen):
             flags.append("support staff")
         status = "MFA active" if p.mfa_status == "active" else "[b]MFA setup required[/b]"
         self.query_one("#profile-card", Static).update(
-            f"[b]{p.name}[/b]  {p.email}\n"
-            f"{p.company} · {p.region} · {p.timezone} · {status}"
+            f"[b]{escape(p.name)}[/b]  {escape(p.email)}\n"
+            f"{escape(p.company)} · {p.region} · {p.timezone} · {status}"
             + (f" · {' · '.join(flags)}" if flags else "")
         )
-        table = self.query_one("#factors", DataTable)
-        table.clear()
         zone = self.desk.display_zone
-        for f in p.factors:
-            details = f.phone_masked or f.key_model or ""
-            table.add_row(
-                FACTOR_WORDS.get(f.type, f.type),
-                f.label,
-                details,
-                when(f.created_at, zone),
-                when(f.last_used_at, zone),
-                key=f.id,
+        rows: list[tuple[str | None, list[str]]] = [
+            (
+                f.id,
+                [
+                    method_name(f.type),
+                    f.label,
+                    f.phone_masked or f.key_model or "",
+                    when(f.created_at, zone),
+                    when(f.last_used_at, zone),
+                ],
             )
+            for f in p.factors
+        ]
         if not p.factors:
-            table.add_row("none", "No method is set up", "", "", "")
+            rows = [(None, ["none", "No method is set up", "", "", ""])]
+        self.query_one("#factors", FitTable).set_rows(rows)
 
     def show_signins(self, events: list[SignInEvent]) -> None:
-        table = self.query_one("#signins", DataTable)
-        table.clear()
         zone = self.desk.display_zone
-        for e in events:
-            mfa = "—"
-            if e.mfa_prompted:
-                mfa = "passed" if e.mfa_passed else ("failed" if e.mfa_passed is False else "asked")
-            table.add_row(
-                when(e.at, zone),
-                e.device_name,
-                f"{e.city}, {e.country}",
-                e.ip,
-                e.ip_reputation,
-                mfa,
-            )
+        self.query_one("#signins", FitTable).set_rows(
+            [
+                (
+                    None,
+                    [
+                        when(e.at, zone),
+                        e.device_name,
+                        f"{e.city}, {e.country}",
+                        e.ip,
+                        e.ip_reputation,
+                        mfa_words(e.mfa_prompted, e.mfa_passed),
+                    ],
+                )
+                for e in events
+            ]
+        )
 
     def show_tickets(self, tickets: list[Ticket]) -> None:
-        table = self.query_one("#user-tickets", DataTable)
-        table.clear()
         now = self.desk.now()
-        for t in tickets:
-            table.add_row(t.id, age(t.created_at, now), t.subject, key=t.id)
+        self.query_one("#user-tickets", FitTable).set_rows(
+            [(t.id, [t.id, age(t.created_at, now), t.subject]) for t in tickets]
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A branch the back end cannot serve is dimmed; the screen it would open says why."""
+        if action == "branch" and parameters:
+            _branch, feature = BRANCHES.get(str(parameters[0]), (None, None))
+            if feature is not None and not self.desk.offers(feature):
+                return None
+        return super().check_action(action, parameters)
+
+    def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        if action == "branch" and parameters:
+            _branch, feature = BRANCHES.get(str(parameters[0]), (None, None))
+            if feature is not None:
+                return self.desk.missing(feature)
+        return super().unavailable_reason(action, parameters)
 
     def action_branch(self, branch: str) -> None:
         """Open one branch of the troubleshooting tree for this user (and ticket)."""
@@ -183,16 +245,17 @@ class AccountScreen(DeskScreen):
 
     def palette_commands(self) -> list[PaletteCommand]:
         found: list[PaletteCommand] = [
-            ("Refresh the account", self.action_refresh, "Reload this user"),
-            ("SMS code not received", partial(self.action_branch, "sms"), "Branch 1"),
-            (
-                "Authenticator code not accepted",
-                partial(self.action_branch, "authenticator"),
-                "Branch 2",
-            ),
-            ("Lost phone or security key", partial(self.action_branch, "lost_device"), "Branch 3"),
-            ("Why was I prompted?", partial(self.action_branch, "why_prompted"), "Branch 4"),
+            ("Refresh the account", self.action_refresh, "Reload this user")
         ]
+        for name, (branch, _feature) in BRANCHES.items():
+            key = BRANCH_KEYS[branch]
+            found.append(
+                (
+                    BRANCH_TITLES[branch],
+                    partial(self.action_branch, name),
+                    f"The article's steps ({key})",
+                )
+            )
         if self.ticket is not None:
             found.append(("Resolve this ticket", self.action_resolve, f"Close {self.ticket.id}"))
         found.append(("Back to the queue", self.action_back, "Leave this account"))
@@ -210,5 +273,9 @@ class AccountScreen(DeskScreen):
     def _resolved(self, ticket: Ticket | None) -> None:
         if ticket is not None:
             self.ticket = ticket
-            self.notify(f"{ticket.id} resolved: {ticket.outcome}", title="Ticket resolved")
+            self.notify(resolved_notice(ticket), title="Ticket resolved")
             self.dismiss()
+
+
+async def _none() -> list[SignInEvent]:
+    return []

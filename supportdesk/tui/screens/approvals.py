@@ -13,27 +13,37 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
-from supportdesk.api.errors import ApiError
+from supportdesk.api import features
 from supportdesk.rules.policy import can_approve
 from supportdesk.tui.formatting import age, when
+from supportdesk.tui.screens.access_code import AccessCodeDialog
 from supportdesk.tui.screens.base import DeskScreen
-from supportdesk.tui.screens.lost_device import AccessCodeDialog, ConfirmRecovery
+from supportdesk.tui.screens.confirm_recovery import ConfirmRecovery
 from supportdesk.tui.styles import stylesheet
 from supportdesk.tui.widgets.desk_header import DeskHeader
-from supportdesk.tui.widgets.verification_checklist import check_words
+from supportdesk.tui.widgets.fit_table import Column, FitTable
+from supportdesk.tui.words.recovery import check_words
 
 if TYPE_CHECKING:
-    from supportdesk.api.recovery import Approval, ApprovalOutcome
+    from supportdesk.api.backend import DeskBackend
+    from supportdesk.api.recovery import Approval, ApprovalFilter, ApprovalOutcome
 
+COLUMNS = (
+    Column("id", "#", 3),
+    Column("action", "Action", 12),
+    Column("user", "User", 12, grow=1),
+    Column("by", "By", 10),
+    Column("state", "State", 20, grow=2),
+)
 SHORT_ACTIONS = {
     "remove_factor": "Remove factor",
     "reset_mfa": "Reset MFA",
@@ -47,13 +57,20 @@ class ApprovalsScreen(DeskScreen):
 
     CSS_PATH = stylesheet("recovery")
 
-    BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("a", "approve", "Approve"),
-        Binding("n", "deny", "Deny/withdraw"),
-        Binding("h", "history", "History"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="approvals.back"),
+        Binding("r", "refresh", "Refresh", id="approvals.refresh"),
+        Binding("a", "approve", "Approve", id="approvals.approve"),
+        Binding("n", "deny", "Deny/withdraw", id="approvals.deny"),
+        Binding("h", "history", "History", id="approvals.history"),
     ]
+    LEAD_ONLY = {"approve": "Only a team lead approves requests."}
+    ACTION_FEATURES = {
+        "refresh": features.APPROVALS,
+        "approve": features.APPROVALS,
+        "deny": features.APPROVALS,
+        "history": features.APPROVALS,
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,21 +80,14 @@ class ApprovalsScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield DeskHeader()
         yield Static("Approvals", id="approvals-title")
-        table: DataTable[str] = DataTable(id="approvals", cursor_type="row")
-        table.add_column("#", width=3, key="id")
-        table.add_column("Action", width=13, key="action")
-        table.add_column("User", width=18, key="user")
-        table.add_column("By", width=11, key="by")
-        table.add_column("State", key="state")
-        yield table
+        yield FitTable(COLUMNS, id="approvals")
         with VerticalScroll(id="approval-detail-box"):
             yield Static("", id="approval-detail")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def is_lead(self) -> bool:
-        session = self.desk.session
-        return session is not None and session.agent.role == "lead"
+        return self.desk.is_lead
 
     @property
     def me(self) -> str:
@@ -90,29 +100,35 @@ class ApprovalsScreen(DeskScreen):
 
     @work(exclusive=True, group="approvals", exit_on_error=False)
     async def load(self) -> None:
-        try:
-            client = await self.desk.ready_client()
-            found = await client.list_approvals("all" if self.history else "pending")
-        except ApiError as exc:
-            self.desk.report(exc)
+        missing = self.desk.missing(features.APPROVALS)
+        if missing:
+            self.query_one("#approval-detail", Static).update(escape(missing))
             return
-        self.show(found)
+        wanted: ApprovalFilter = "all" if self.history else "pending"
+        found = await self.desk.call(lambda b: b.list_approvals(wanted))
+        if found is not None:
+            self.show(found)
 
     def show(self, found: list[Approval]) -> None:
-        table = self.query_one("#approvals", DataTable)
+        table = self.query_one("#approvals", FitTable)
         selected = self.selected()
-        table.clear()
         self.approvals = {str(a.id): a for a in found}
         now = self.desk.now()
-        for a in found:
-            table.add_row(
-                str(a.id),
-                SHORT_ACTIONS.get(a.action, a.action),
-                a.target_name,
-                a.requested_by,
-                self.state_words(a, now),
-                key=str(a.id),
-            )
+        table.set_rows(
+            [
+                (
+                    str(a.id),
+                    [
+                        str(a.id),
+                        SHORT_ACTIONS.get(a.action, a.action),
+                        a.target_name,
+                        a.requested_by,
+                        self.state_words(a, now),
+                    ],
+                )
+                for a in found
+            ]
+        )
         waiting = sum(1 for a in found if a.status == "pending")
         if self.is_lead:
             scope = "all requests" if self.history else "waiting for a lead"
@@ -140,7 +156,7 @@ class ApprovalsScreen(DeskScreen):
         return f"{a.status} by {a.decided_by}"
 
     def selected(self) -> Approval | None:
-        table = self.query_one("#approvals", DataTable)
+        table = self.query_one("#approvals", FitTable)
         if not self.approvals or table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -257,15 +273,13 @@ class ApprovalsScreen(DeskScreen):
 
     @work(exclusive=True, group="approvals-decide", exit_on_error=False)
     async def decide(self, a: Approval, decision: str, note: str, key: str) -> None:
-        try:
-            client = await self.desk.ready_client()
-            outcome: ApprovalOutcome = (
-                await client.approve(a.id, note, idempotency_key=key)
-                if decision == "approve"
-                else await client.deny(a.id, note, idempotency_key=key)
-            )
-        except ApiError as exc:
-            self.desk.report(exc)
+        async def decide(backend: DeskBackend) -> ApprovalOutcome:
+            if decision == "approve":
+                return await backend.approve(a.id, note, idempotency_key=key)
+            return await backend.deny(a.id, note, idempotency_key=key)
+
+        outcome = await self.desk.call(decide)
+        if outcome is None:
             self.load()
             return
         result = outcome.result

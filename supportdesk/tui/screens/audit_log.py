@@ -8,25 +8,34 @@ verify open as dialogs over the current filter.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
+from supportdesk.api import features
 from supportdesk.api.audit import AuditFilter
-from supportdesk.api.errors import ApiError, ServiceUnavailable, Unauthorised
+from supportdesk.api.errors import ApiError, Unauthorised
 from supportdesk.rules.time_range import TimeRangeError, parse_time_range
+from supportdesk.tui.commands import PaletteCommand
 from supportdesk.tui.formatting import when
 from supportdesk.tui.screens.base import DeskScreen
 from supportdesk.tui.styles import stylesheet
-from supportdesk.tui.widgets.audit_common import OUTCOME_STYLES, entry_detail, lead_zone
 from supportdesk.tui.widgets.desk_header import DeskHeader
+from supportdesk.tui.widgets.fit_table import Column, FitTable
+from supportdesk.tui.words.audit import (
+    FILTER_RULES,
+    OUTCOME_STYLES,
+    entry_detail,
+    filter_problem,
+    lead_zone,
+)
 
 if TYPE_CHECKING:
     from supportdesk.api.audit import ReviewItem
@@ -43,8 +52,16 @@ FILTERS = (
     ("user", "User", "user id"),
     ("action", "Action", "reset, mfa.*"),
     ("outcome", "Outcome", "success, refused"),
-    ("ticket", "Ticket", "ticket id"),
+    ("ticket", "Ticket", "T-1042"),
     ("when", "When", "e.g. yesterday"),
+)
+COLUMNS = (
+    Column("seq", "#", 6),
+    Column("when", "When", 12),
+    Column("agent", "Agent", 9, grow=1),
+    Column("action", "Action", 13, grow=2),
+    Column("user", "User", 6, grow=1),
+    Column("outcome", "Outcome", 8),
 )
 
 
@@ -54,16 +71,24 @@ class AuditLogScreen(DeskScreen):
     CSS_PATH = stylesheet("audit")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "filter", "Filter"),
-        Binding("right_square_bracket", "older", "Older"),
-        Binding("left_square_bracket", "newer", "Newer", show=False),
-        Binding("c", "chart", "Chart"),
-        Binding("w", "review", "Review"),
-        Binding("e", "export", "Export"),
-        Binding("v", "verify", "Verify"),
-        Binding("r", "refresh", "Refresh", show=False),
+        Binding("escape", "back", "Back", id="audit.back"),
+        Binding("slash", "filter", "Filter", id="audit.filter", key_display="/"),
+        Binding("right_square_bracket", "older", "Older", id="audit.older", key_display="]"),
+        Binding(
+            "left_square_bracket", "newer", "Newer", show=False, id="audit.newer", key_display="["
+        ),
+        Binding("c", "chart", "Chart", id="audit.chart"),
+        Binding("w", "review", "Review", id="audit.review"),
+        Binding("e", "export", "Export", id="audit.export"),
+        Binding("v", "verify", "Verify", id="audit.verify"),
+        Binding("r", "refresh", "Refresh", show=False, id="audit.refresh"),
     ]
+    ACTION_FEATURES = {
+        "chart": features.AUDIT,
+        "review": features.AUDIT_REVIEW,
+        "export": features.AUDIT_EXPORT,
+        "verify": features.AUDIT_VERIFY,
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -77,44 +102,51 @@ class AuditLogScreen(DeskScreen):
         self.fresh = 0
         self.zone_name = "UTC"
         self.zone: tzinfo = UTC
+        self.page_shown = False
+        """The first page for the current filter is on screen: live polling may add to it."""
+        self.applied: dict[str, str] = {}
+        """The filter values the list shows."""
 
     def compose(self) -> ComposeResult:
         yield DeskHeader()
-        for row in (FILTERS[:3], FILTERS[3:]):
-            with Horizontal(classes="audit-filters"):
-                for key, label, hint in row:
-                    yield Label(label, classes="audit-label")
-                    yield Input(placeholder=hint, id=f"audit-{key}", compact=True)
+        with Vertical(id="audit-filter-bar"):
+            for row in (FILTERS[:3], FILTERS[3:]):
+                with Horizontal(classes="audit-filters"):
+                    for key, label, hint in row:
+                        yield Label(label, classes="audit-label")
+                        longest, characters, _what = FILTER_RULES.get(key, (80, r".*", ""))
+                        yield Input(
+                            placeholder=hint,
+                            id=f"audit-{key}",
+                            compact=True,
+                            max_length=longest,
+                            restrict=characters,
+                        )
         yield Static("", id="audit-status")
-        table: DataTable[str | Text] = DataTable(
-            id="audit-table", cursor_type="row", zebra_stripes=True
-        )
-        table.add_column("#", width=7, key="seq")
-        table.add_column("When", width=12, key="when")
-        table.add_column("Agent", width=12, key="agent")
-        table.add_column("Action", width=15, key="action")
-        table.add_column("User", width=8, key="user")
-        table.add_column("Outcome", width=9, key="outcome")
-        yield table
+        yield FitTable(COLUMNS, id="audit-table", zebra_stripes=True)
         yield Static("", id="audit-detail")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.zone_name, self.zone = lead_zone(self.desk)
+        self.zone_name, self.zone = lead_zone(self.desk.settings)
         self.set_interval(LIVE_POLL_S, self._live_tick)
-        self.query_one("#audit-table", DataTable).focus()
+        self.query_one("#audit-table", FitTable).focus()
         self.apply_filters()
 
     # -- filters ----------------------------------------------------------------------------
 
     def apply_filters(self) -> bool:
-        """Read the filter fields and load the first page; a bad range is said, not sent."""
+        """Read the filter fields and load the first page. A value that breaks a field's
+        rule is said there and never sent; the field goes back to what the list shows."""
         values = {key: self.query_one(f"#audit-{key}", Input).value.strip() for key, *_ in FILTERS}
+        for key, value in values.items():
+            problem = filter_problem(key, value)
+            if problem:
+                return self._refuse(key, f"{problem} Not applied: the list is unchanged.")
         try:
             found = parse_time_range(values["when"], self.desk.now(), self.zone)
         except TimeRangeError as exc:
-            self._status(f"[red]{exc}[/red]")
-            return False
+            return self._refuse("when", f"{exc}.")
         self.filters = AuditFilter(
             agent=values["agent"] or None,
             user=values["user"] or None,
@@ -125,19 +157,29 @@ class AuditLogScreen(DeskScreen):
             until=found.until.astimezone(UTC) if found.until else None,
         )
         self.range_text = found.describe()
+        self.applied = values
         self.linked = None
         self._first_page()
         return True
 
+    def _refuse(self, key: str, message: str) -> bool:
+        """Say what is wrong with one field, in words that fit the screen; keep the list."""
+        field = self.query_one(f"#audit-{key}", Input)
+        field.value = self.applied.get(key, "")
+        field.focus()
+        self._status(f"[red]{escape(message)}[/red]")
+        return False
+
     @on(Input.Submitted, ".audit-filters Input")
     def _filter_submitted(self) -> None:
         if self.apply_filters():
-            self.query_one("#audit-table", DataTable).focus()
+            self.query_one("#audit-table", FitTable).focus()
 
     def _first_page(self) -> None:
         self.cursors = [None]
         self.newest_seq = 0
         self.fresh = 0
+        self.page_shown = False
         self.load()
 
     # -- pages ------------------------------------------------------------------------------
@@ -149,20 +191,20 @@ class AuditLogScreen(DeskScreen):
 
     @work(exclusive=True, group="audit-page", exit_on_error=False)
     async def load(self) -> None:
-        try:
-            client = await self.desk.ready_client()
-            if self.linked is not None:
-                page = await client.audit_find(AuditFilter(), seqs=self.linked[1], limit=PAGE)
-            else:
-                page = await client.audit_find(self.filters, before=self.cursors[-1], limit=PAGE)
-        except ApiError as exc:
-            self.desk.report(exc)
-            return
-        self.show_page(page)
+        linked, filters, before = self.linked, self.filters, self.cursors[-1]
+        if linked is not None:
+            page = await self.desk.call(
+                lambda b: b.audit_find(AuditFilter(), seqs=linked[1], limit=PAGE)
+            )
+        else:
+            page = await self.desk.call(lambda b: b.audit_find(filters, before=before, limit=PAGE))
+        if page is not None:
+            self.show_page(page)
 
     def show_page(self, page: AuditPage) -> None:
         self.entries = list(page.entries)
         self.next_cursor = page.next_cursor
+        self.page_shown = True
         if self.live:
             self.newest_seq = max([self.newest_seq, *(e.seq for e in self.entries)])
         self._redraw(keep=None)
@@ -175,16 +217,20 @@ class AuditLogScreen(DeskScreen):
 
     async def poll_new_entries(self) -> int:
         """Put entries newer than the newest shown at the top; returns how many arrived."""
-        if not self.live:
-            return 0
+        if not self.live or not self.page_shown:
+            return 0  # the page for this filter is still on its way: it has them all
+        filters, newest = self.filters, self.newest_seq
         try:
-            client = await self.desk.ready_client()
-            page = await client.audit_find(self.filters, after=self.newest_seq, limit=PAGE)
+            page = await self.desk.call(
+                lambda b: b.audit_find(filters, after=newest, limit=PAGE), expect=(ApiError,)
+            )
         except Unauthorised as exc:
             self.desk.report(exc)
             return 0
-        except (ServiceUnavailable, ApiError):
+        except ApiError:
             return 0  # the header shows the connection; the next tick tries again
+        if page is None or filters is not self.filters or newest != self.newest_seq:
+            return 0  # the filter changed meanwhile: this answer is for another list
         if not page.entries or not self.live:
             return 0
         if page.next_cursor is not None:  # more arrived than a page: start over from them
@@ -201,22 +247,26 @@ class AuditLogScreen(DeskScreen):
         return len(page.entries)
 
     def _redraw(self, keep: int | None) -> None:
-        table = self.query_one("#audit-table", DataTable)
-        table.clear()
+        table = self.query_one("#audit-table", FitTable)
+        rows: list[tuple[str | None, list[str | Text]]] = []
         for entry in self.entries:
             style = OUTCOME_STYLES.get(entry.outcome, "yellow")
-            action = Text(entry.action, style="bold red" if "reset" in entry.action else "")
-            table.add_row(
-                str(entry.seq),
-                when(entry.at, self.zone),
-                entry.actor,
-                action,
-                entry.target_user or "—",
-                Text(entry.outcome, style=style),
-                key=str(entry.seq),
+            rows.append(
+                (
+                    str(entry.seq),
+                    [
+                        str(entry.seq),
+                        when(entry.at, self.zone),
+                        entry.actor,
+                        Text(entry.action, style="bold red" if "reset" in entry.action else ""),
+                        entry.target_user or "—",
+                        Text(entry.outcome, style=style),
+                    ],
+                )
             )
+        table.set_rows(rows)
         if keep is not None and str(keep) in table.rows:
-            table.move_cursor(row=table.get_row_index(str(keep)))
+            table.move_cursor(row=table.get_row_index(str(keep)), animate=False)
         self._show_detail()
         self._status_line()
 
@@ -227,7 +277,11 @@ class AuditLogScreen(DeskScreen):
             return
         count = len(self.entries)
         parts = [self.range_text]
-        if self.zone_name == "UTC" and not self.desk.settings.display_timezone:
+        given = {k: v for k, v in self.applied.items() if v and k != "when"}
+        if given and not self.query_one("#audit-filter-bar").display:
+            parts.insert(0, ", ".join(f"{k} {escape(v)}" for k, v in given.items()))
+        settings = self.desk.settings
+        if self.zone_name == "UTC" and not (settings and settings.display_timezone):
             parts[0] += " (UTC)"
         if count == 0:
             parts.append("no entries match")
@@ -244,7 +298,7 @@ class AuditLogScreen(DeskScreen):
         self.query_one("#audit-status", Static).update(markup)
 
     def _selected_seq(self) -> int | None:
-        table = self.query_one("#audit-table", DataTable)
+        table = self.query_one("#audit-table", FitTable)
         if table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -262,7 +316,7 @@ class AuditLogScreen(DeskScreen):
 
     # -- actions ----------------------------------------------------------------------------
 
-    def palette_commands(self) -> list[tuple[str, Callable[[], object], str]]:
+    def palette_commands(self) -> list[PaletteCommand]:
         """What the command palette offers while the log is open."""
         return [
             ("Audit: chart of actions per agent per day", self.action_chart, self.range_text),
@@ -273,6 +327,8 @@ class AuditLogScreen(DeskScreen):
         ]
 
     def action_filter(self) -> None:
+        """Open the filter bar (Esc there closes it again) on its first field."""
+        self.query_one("#audit-filter-bar").display = True
         self.query_one("#audit-agent", Input).focus()
 
     def action_older(self) -> None:
@@ -289,8 +345,12 @@ class AuditLogScreen(DeskScreen):
         self._first_page()
 
     def action_back(self) -> None:
+        """Esc in the filter bar closes the bar; on the list it leaves a linked view, then
+        the screen."""
         if isinstance(self.focused, Input):
-            self.query_one("#audit-table", DataTable).focus()
+            self.query_one("#audit-filter-bar").display = False
+            self.query_one("#audit-table", FitTable).focus()
+            self._status_line()
         elif self.linked is not None:
             self.linked = None
             self._first_page()
@@ -304,12 +364,12 @@ class AuditLogScreen(DeskScreen):
             self.load()
 
     def action_chart(self) -> None:
-        from supportdesk.tui.widgets.audit_chart import AuditChartScreen
+        from supportdesk.tui.screens.audit_chart import AuditChartScreen
 
         self.app.push_screen(AuditChartScreen(self.filters, self.range_text, self.zone_name))
 
     def action_review(self) -> None:
-        from supportdesk.tui.widgets.audit_review import AuditReviewScreen
+        from supportdesk.tui.screens.audit_review import AuditReviewScreen
 
         def chosen(item: ReviewItem | None) -> None:
             if item is not None:
@@ -319,12 +379,12 @@ class AuditLogScreen(DeskScreen):
         self.app.push_screen(screen, chosen)
 
     def action_export(self) -> None:
-        from supportdesk.tui.widgets.audit_export import AuditExportScreen
+        from supportdesk.tui.screens.audit_export import AuditExportScreen
 
         self.app.push_screen(AuditExportScreen(self.filters, self.range_text))
 
     def action_verify(self) -> None:
-        from supportdesk.tui.widgets.audit_verify import AuditVerifyScreen
+        from supportdesk.tui.screens.audit_verify import AuditVerifyScreen
 
         def chosen(seq: int | None) -> None:
             if seq is not None:

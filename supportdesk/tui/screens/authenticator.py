@@ -13,32 +13,29 @@ inbox carries it out once a lead approves.
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.markup import escape
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, ContentSwitcher, Footer, Input, Select, Static
+from textual.containers import VerticalScroll
+from textual.widgets import ContentSwitcher, Footer, Input, Static
 
-from supportdesk.api.errors import ApiError, Conflict, Forbidden, InvalidInput, RateLimited
+from supportdesk.api import features
+from supportdesk.api.errors import Conflict, InvalidInput, RateLimited
 from supportdesk.api.recovery import RecoveryResult
-from supportdesk.rules.policy import Check, Target, TargetKind, sensitivity
-from supportdesk.tui.screens.base import DeskModal
+from supportdesk.rules.codes import code_problem, normalise_code
+from supportdesk.tui.formatting import CODE_KEYS, sentence
 from supportdesk.tui.screens.branch_base import BranchScreen
+from supportdesk.tui.screens.reenrol import ReenrolScreen, first_name
 from supportdesk.tui.styles import stylesheet
 from supportdesk.tui.widgets.drift_figure import DriftFigure
-from supportdesk.tui.widgets.verification_challenge import ChallengeDialog
-from supportdesk.tui.widgets.verification_checklist import ATTESTED_LABELS, verified_line
 
 if TYPE_CHECKING:
     from supportdesk.api.models import Factor, Ticket, UserProfile
-    from supportdesk.api.recovery import ChallengeAnswered
     from supportdesk.api.totp import TotpDiagnosis, TotpReenrolment
 
-FEATURE = "totp_diagnose"
 CODE_FIELDS = ("code-now", "code-next")
 FIELDS = (*CODE_FIELDS, "phone-time")
 
@@ -55,215 +52,12 @@ VERDICT_OUTCOMES = {
     "clock_ok": "no_action_needed",
 }
 """The ticket outcome each verdict suggests; the agent can still pick another."""
-
-CHALLENGE_HINT = (
-    "[b]c[/b]  Send a code to the e-mail on file or by text, for the user to read back:"
-    " the strongest check."
-)
-METHOD_WORDS = {"totp": "an authenticator app", "sms": "SMS", "security_key": "a security key"}
-
-
-def code_problem(code: str, which: str) -> str | None:
-    """Catch a mistyped code at the desk; the service says the same, but later."""
-    digits = code.replace(" ", "")
-    if not digits:
-        return None
-    if not digits.isdigit():
-        return f"The {which} is digits only."
-    if len(digits) != 6:
-        return f"The {which} has 6 digits; you typed {len(digits)}."
-    return None
-
-
-def first_name(profile: UserProfile) -> str:
-    return profile.name.split()[0] if profile.name.strip() else "the user"
+WHICH = {"code-now": "code", "code-next": "next code"}
 
 
 def totp_factor(profile: UserProfile) -> Factor | None:
     """The app to check: the user's first authenticator app, if any."""
     return next((f for f in profile.factors if f.type == "totp"), None)
-
-
-def reenrol_consequence(profile: UserProfile, factor: Factor) -> str:
-    """What re-enrolment does, in the words the agent reads before confirming."""
-    name = first_name(profile)
-    others = sorted({METHOD_WORDS[f.type] for f in profile.factors if f.id != factor.id})
-    text = (
-        f"The secret in {escape(factor.label)} is retired now: every code it shows will be"
-        f" refused. At the next sign-in Alvys shows a new QR code; {escape(name)} removes the"
-        " old Alvys entry from the app and scans the new one."
-    )
-    if others:
-        return text + f" Until then {escape(name)} signs in with {' or '.join(others)}."
-    return text + f" [b]{escape(name)} has no other method[/b]: the next sign-in goes to setup."
-
-
-class ReenrolScreen(DeskModal["TotpReenrolment | RecoveryResult | None"]):
-    """The confirmation: the consequence, what the policy needs, then the call.
-
-    The strongest identity check is a code the service sends (to the e-mail on
-    file or an SMS factor) and the user reads back, through the lost-device
-    screen's `ChallengeDialog`; it counts by its verification id, never as a
-    box to tick. Never through the app being re-enrolled: its secret is the
-    thing in doubt. Checks the agent did themselves are chosen from a list.
-
-    On a sensitive account the call files a request for a team lead (a `RecoveryResult`
-    awaiting approval) instead of re-enrolling. The body scrolls, so the buttons stay
-    on screen at 80×24.
-    """
-
-    CSS_PATH = stylesheet("authenticator")
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("c", "challenge", "Send a code"),
-    ]
-
-    def __init__(self, profile: UserProfile, ticket: Ticket, factor: Factor) -> None:
-        super().__init__()
-        self.profile = profile
-        self.ticket = ticket
-        self.factor = factor
-        self.verified: list[ChallengeAnswered] = []
-        """Challenges the service checked: their ids go with the request."""
-        self.closed = False
-        """Refused for good (the policy, a request already waiting): nothing to send."""
-        self.key = uuid.uuid4().hex  # one key per confirmation: a retry never acts twice
-
-    def compose(self) -> ComposeResult:
-        name = escape(self.profile.name)
-        with Vertical(id="reenrol-dialog", classes="dialog"):
-            yield Static(f"Re-enrol {name}'s authenticator app?", classes="dialog-title")
-            with VerticalScroll(id="reenrol-body"):
-                yield Static(
-                    reenrol_consequence(self.profile, self.factor), id="reenrol-consequence"
-                )
-                yield Static(self.needs(), id="reenrol-needs")
-                yield Static(CHALLENGE_HINT, id="reenrol-verified")
-                yield Select(
-                    [(label, check.value) for check, label in ATTESTED_LABELS.items()],
-                    prompt="Or a check you did yourself",
-                    id="reenrol-check",
-                    compact=True,
-                )
-                yield Input(placeholder="Reason, for the audit log", id="reenrol-reason")
-                yield Static("", id="reenrol-message")
-            with Horizontal(id="reenrol-buttons"):
-                yield Button("Send a code (c)", id="reenrol-challenge")
-                label = "Send to a lead" if self.sensitive_because() else "Re-enrol"
-                yield Button(label, id="reenrol", variant="error")
-
-    def sensitive_because(self) -> tuple[str, ...]:
-        p = self.profile
-        target = Target(
-            kind=TargetKind(p.kind),
-            is_admin=p.is_admin,
-            is_staff=p.is_staff,
-            last_mfa_reset_at=p.last_mfa_reset_at,
-            factor_count=len(p.factors),
-        )
-        return sensitivity(target, self.desk.now())
-
-    def needs(self) -> str:
-        """The policy's requirements, said before the agent submits."""
-        why = self.sensitive_because()
-        text = "Needs one identity check and a reason; both go in the audit log."
-        if why:
-            text += f" [b]{' '.join(why)} A team lead must approve.[/b]"
-        return text
-
-    def on_mount(self) -> None:
-        self.query_one("#reenrol-challenge", Button).focus()
-
-    def _say(self, text: str) -> None:
-        message = self.query_one("#reenrol-message", Static)
-        message.update(escape(text))
-        if text:  # the body may be scrolled: the message must be seen
-            self.call_after_refresh(message.scroll_visible, animate=False)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "challenge":
-            return not self.closed
-        return True
-
-    @on(Button.Pressed, "#reenrol-challenge")
-    def action_challenge(self) -> None:
-        """The lost-device screen's challenge, with the app being re-enrolled left out."""
-        self.app.push_screen(
-            ChallengeDialog(self.profile, self.ticket.id, {self.factor.id}), self._challenged
-        )
-
-    def _challenged(self, answered: ChallengeAnswered | None) -> None:
-        if answered is None:
-            return
-        self.verified = [v for v in self.verified if v.id != answered.id] + [answered]
-        zone = self.desk.display_zone
-        self.query_one("#reenrol-verified", Static).update(
-            "\n".join(verified_line(v, zone) for v in self.verified)
-        )
-        self._say("")
-        self.query_one("#reenrol-reason", Input).focus()
-
-    @on(Input.Submitted, "#reenrol-reason")
-    @on(Button.Pressed, "#reenrol")
-    def submit(self) -> None:
-        check = self.query_one("#reenrol-check", Select).value
-        reason = self.query_one("#reenrol-reason", Input).value.strip()
-        attested = [Check(check)] if isinstance(check, str) else []
-        if not attested and not self.verified:
-            self._say("Send a code for the user to read back (c), or choose a check you did.")
-            self.query_one("#reenrol-challenge", Button).focus()
-            return
-        if not reason:
-            self._say("Write a reason: why the app needs a new QR code.")
-            self.query_one("#reenrol-reason", Input).focus()
-            return
-        self.query_one("#reenrol", Button).disabled = True
-        self.reenrol(attested, [v.id for v in self.verified], reason)
-
-    @work(exclusive=True, exit_on_error=False)
-    async def reenrol(
-        self, attested: list[Check], verification_ids: list[str], reason: str
-    ) -> None:
-        try:
-            client = await self.desk.ready_client()
-            done = await client.reenrol_totp(
-                self.profile.id,
-                self.ticket.id,
-                reason=reason,
-                verification=attested,
-                verification_ids=verification_ids,
-                factor_id=self.factor.id,
-                idempotency_key=self.key,
-            )
-        except InvalidInput as exc:
-            # Refused and nothing changed: the corrected request is a new one, with a new key.
-            self.key = uuid.uuid4().hex
-            self._say(exc.message)
-            self.query_one("#reenrol", Button).disabled = False
-            return
-        except (Forbidden, Conflict) as exc:
-            # Not something a retry fixes: the policy's own words take the form's place.
-            for widget_id in (
-                "#reenrol-verified",
-                "#reenrol-check",
-                "#reenrol-reason",
-                "#reenrol-challenge",
-                "#reenrol",
-            ):
-                self.query_one(widget_id).display = False
-            self._say(exc.message + " Press Esc to go back.")
-            self.closed = True
-            self.refresh_bindings()
-            return
-        except ApiError as exc:
-            self.dismiss(None)
-            self.desk.report(exc)
-            return
-        self.dismiss(done)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class AuthenticatorScreen(BranchScreen):
@@ -276,10 +70,15 @@ class AuthenticatorScreen(BranchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         *BranchScreen.BINDINGS,
         # Priority so Enter moves through the fields the way the article asks for them.
-        Binding("enter", "advance", "Next / check", priority=True),
-        Binding("e", "ask_again", "Check again"),
-        Binding("n", "reenrol", "Re-enrol"),
+        Binding("enter", "advance", "Next / check", priority=True, id="authenticator.advance"),
+        Binding("e", "ask_again", "Check again", id="authenticator.ask_again"),
+        Binding("n", "reenrol", "Re-enrol", id="authenticator.reenrol"),
     ]
+    ACTION_FEATURES = {
+        "advance": features.TOTP_DIAGNOSE,
+        "ask_again": features.TOTP_DIAGNOSE,
+        "reenrol": features.TOTP_REENROL,
+    }
 
     def __init__(self, profile: UserProfile, ticket: Ticket | None) -> None:
         super().__init__(profile, ticket)
@@ -322,23 +121,17 @@ class AuthenticatorScreen(BranchScreen):
                 yield Static("", id="verdict-steps")
                 yield Static("", id="verdict-notes")
                 yield Static("", id="reenrol-state")
-        yield Footer()
-
-    def strip_text(self) -> str:
-        """The ticket before the names: a long company name must not push it off the line."""
-        ticket = f" · {self.ticket.id}" if self.ticket else ""
-        who = escape(f"{self.profile.name} · {self.profile.company}")
-        return f"[b]{self.TITLE_TEXT}[/b]{ticket} · {who}"
+        yield Footer(compact=True, show_command_palette=False)
 
     @staticmethod
     def _code_input(field_id: str, placeholder: str) -> Input:
-        return Input(placeholder=placeholder, id=field_id, max_length=7, restrict=r"[0-9 ]*")
+        return Input(placeholder=placeholder, id=field_id, max_length=16, restrict=CODE_KEYS)
 
     def _hint(self) -> str:
         zone = escape(self.profile.timezone)
         return (
-            f"Phone time is read in {zone}. Enter moves on; Enter on the last field checks."
-            " Every check is audited; code checks are limited per user."
+            "Enter moves on; Enter after the second code checks (Tab to add the phone's"
+            f" time, read in {zone}). Every check is audited; code checks are limited per user."
         )
 
     def on_mount(self) -> None:
@@ -357,9 +150,9 @@ class AuthenticatorScreen(BranchScreen):
 
     def _blocked(self) -> str | None:
         """Why nothing can be checked here, if so: said once, instead of failing later."""
-        caps = self.desk.capabilities
-        if caps is not None and FEATURE not in caps.features:
-            return "This auth back end cannot diagnose authenticator codes."
+        missing = self.desk.missing(features.TOTP_DIAGNOSE)
+        if missing:
+            return missing
         if self.ticket is None or self.ticket.status != "open":
             return "Open this user from their ticket: every check is tied to an open ticket."
         if self.factor is None:
@@ -385,6 +178,9 @@ class AuthenticatorScreen(BranchScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only what makes sense now: typing keys in the form, verdict keys on the card."""
+        allowed = super().check_action(action, parameters)
+        if not allowed:
+            return allowed
         if action == "advance":
             return not self.showing_result
         if action == "ask_again":
@@ -399,12 +195,15 @@ class AuthenticatorScreen(BranchScreen):
         return True
 
     def action_advance(self) -> None:
-        """From a field to the next one; from the last field, check what was typed."""
+        """From the first code to the next one; after the second code (two codes make the
+        match certain) or the phone's time, check what was typed."""
         focused = self.focused
         current = focused.id if isinstance(focused, Input) else None
-        if current in FIELDS[:-1]:
-            nxt = FIELDS[FIELDS.index(current) + 1]
-            self.set_focus(self.query_one(f"#{nxt}", Input))
+        if current == "code-now":
+            self.set_focus(self.query_one("#code-next", Input))
+            return
+        if current == "code-next" and not self.query_one("#code-next", Input).value.strip():
+            self.set_focus(self.query_one("#phone-time", Input))
             return
         # Keys typed before Enter may still wait in the field's queue: check after them.
         (focused or self).call_later(self.check)
@@ -424,10 +223,6 @@ class AuthenticatorScreen(BranchScreen):
             ReenrolScreen(self.profile, self.ticket, self.factor), self._reenrolled
         )
 
-    def action_resolve(self, outcome: str | None = None) -> None:
-        """Resolve with the outcome this branch reached, preselected."""
-        super().action_resolve(outcome or self.suggested_outcome())
-
     def suggested_outcome(self) -> str | None:
         if self.reenrolment is not None:
             return "reenrolled"
@@ -446,56 +241,55 @@ class AuthenticatorScreen(BranchScreen):
         """Validate what was typed at the desk, then ask the service."""
         if self._blocked():
             return
-        codes = [self.query_one(f"#{f}", Input).value.replace(" ", "") for f in CODE_FIELDS]
-        phone_time = self.query_one("#phone-time", Input).value.strip()
-        for field_id, code, which in zip(CODE_FIELDS, codes, ("code", "next code"), strict=True):
-            problem = code_problem(code, which)
-            if problem:
-                self._say(problem)
+        codes: list[str] = []
+        for field_id in CODE_FIELDS:
+            typed = self.query_one(f"#{field_id}", Input).value
+            code = normalise_code(typed) if typed.strip() else ""
+            if code is None:
+                self._say(code_problem(typed) or f"Check the {WHICH[field_id]}.")
                 self.query_one(f"#{field_id}", Input).focus()
                 return
+            codes.append(code)
+        phone_time = self.query_one("#phone-time", Input).value.strip()
         if not codes[0] and codes[1]:
             self._say("Type the first code too: the two are matched in order.")
             self.query_one("#code-now", Input).focus()
             return
-        typed = [c for c in codes if c]
-        if not typed and not phone_time:
+        given = [c for c in codes if c]
+        if not given and not phone_time:
             self._say("Type the code the user reads out, or the time their phone shows.")
             self.query_one("#code-now", Input).focus()
             return
         self._say("Checking…")
-        self.diagnose(typed, phone_time or None)
+        self.diagnose(given, phone_time or None)
 
     @work(exclusive=True, group="authenticator", exit_on_error=False)
     async def diagnose(self, codes: list[str], phone_time: str | None) -> None:
         assert self.ticket is not None and self.factor is not None
+        ticket_id, factor_id = self.ticket.id, self.factor.id
         try:
-            client = await self.desk.ready_client()
-            result = await client.diagnose_totp(
-                self.profile.id,
-                self.ticket.id,
-                codes=codes,
-                phone_time=phone_time,
-                factor_id=self.factor.id,
+            result = await self.desk.call(
+                lambda b: b.diagnose_totp(
+                    self.profile.id,
+                    ticket_id,
+                    codes=codes,
+                    phone_time=phone_time,
+                    factor_id=factor_id,
+                ),
+                expect=(InvalidInput, RateLimited, Conflict),
             )
         except InvalidInput as exc:
-            self._say(exc.message[:1].upper() + exc.message[1:] + ".")
+            self._say(sentence(exc.message))
             target = {"codes": "#code-now", "phone_time": "#phone-time"}.get(exc.field or "")
             if target:
                 self.query_one(target, Input).focus()
             return
-        except RateLimited as exc:
-            self._say(exc.message[:1].upper() + exc.message[1:] + ".")
-            return
-        except Conflict as exc:
-            self._say(exc.message)
-            return
-        except ApiError as exc:
-            self._say("")
-            self.desk.report(exc)
+        except (RateLimited, Conflict) as exc:
+            self._say(sentence(exc.message))
             return
         self._say("")
-        self.show_result(result)
+        if result is not None:
+            self.show_result(result)
 
     def show_result(self, result: TotpDiagnosis) -> None:
         """The card: the drift large, the verdict, the steps in order."""

@@ -1,25 +1,20 @@
-"""What every desk screen shares: typed access to the app."""
+"""The desk's screens and dialogs: what they share comes from `DeskAware`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TypeVar
 
 from textual.screen import ModalScreen, Screen
 
-if TYPE_CHECKING:
-    from supportdesk.tui.app import SupportDeskApp
+from supportdesk.tui.aware import DeskAware
 
 
-class DeskScreen(Screen[None]):
-    @property
-    def desk(self) -> SupportDeskApp:
-        return cast("SupportDeskApp", self.app)
+class DeskScreen(DeskAware, Screen[None]):
+    """A full screen of the desk."""
 
 
 ResultT = TypeVar("ResultT")
 
 
-class DeskModal(ModalScreen[ResultT]):
-    @property
-    def desk(self) -> SupportDeskApp:
-        return cast("SupportDeskApp", self.app)
+class DeskModal(DeskAware, ModalScreen[ResultT]):
+    """A dialog over a desk screen, dismissed with its result."""

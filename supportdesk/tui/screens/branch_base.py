@@ -7,28 +7,29 @@ screen with the resolved ticket so the account screen can close too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
+from supportdesk.tui.aware import DeskAware
 from supportdesk.tui.screens.resolve import ResolveScreen
 from supportdesk.tui.widgets.desk_header import DeskHeader
 
 if TYPE_CHECKING:
     from supportdesk.api.models import Ticket, UserProfile
-    from supportdesk.tui.app import SupportDeskApp
 
 
-class BranchScreen(Screen["Ticket | None"]):
+class BranchScreen(DeskAware, Screen["Ticket | None"]):
     """Subclasses set TITLE_TEXT and DEFAULT_OUTCOME and compose their body in compose_body."""
 
     TITLE_TEXT: ClassVar[str] = ""
     DEFAULT_OUTCOME: ClassVar[str | None] = None
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", id="branch.back"),
         Binding("x", "resolve", "Resolve", id="branch.resolve"),
     ]
 
@@ -36,10 +37,6 @@ class BranchScreen(Screen["Ticket | None"]):
         super().__init__()
         self.profile = profile
         self.ticket = ticket
-
-    @property
-    def desk(self) -> SupportDeskApp:
-        return cast("SupportDeskApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield DeskHeader()
@@ -50,19 +47,31 @@ class BranchScreen(Screen["Ticket | None"]):
         yield from ()
 
     def strip_text(self) -> str:
-        who = f"{self.profile.name} · {self.profile.company}"
+        """The ticket before the names: a long company name must not push it off the line."""
         ticket = f" · {self.ticket.id}" if self.ticket else ""
-        return f"[b]{self.TITLE_TEXT}[/b] · {who}{ticket}"
+        who = escape(f"{self.profile.name} · {self.profile.company}")
+        return f"[b]{self.TITLE_TEXT}[/b]{ticket} · {who}"
 
     def action_back(self) -> None:
         self.dismiss(None)
 
-    def action_resolve(self, outcome: str | None = None) -> None:
+    def suggested_outcome(self) -> str | None:
+        """The outcome the work done here implies; None leaves the choice to the agent."""
+        return self.DEFAULT_OUTCOME
+
+    def suggested_note(self) -> str:
+        """A note to start from (the reason already given for a change), or nothing."""
+        return ""
+
+    def action_resolve(self) -> None:
         if self.ticket is None or self.ticket.status != "open":
             self.notify("No open ticket to resolve from here.", severity="warning")
             return
         self.app.push_screen(
-            ResolveScreen(self.ticket, outcome=outcome or self.DEFAULT_OUTCOME), self._resolved
+            ResolveScreen(
+                self.ticket, outcome=self.suggested_outcome(), note=self.suggested_note()
+            ),
+            self._resolved,
         )
 
     def _resolved(self, ticket: Ticket | None) -> None:

@@ -8,7 +8,7 @@ from supportdesk.tui.screens.signin import SignInScreen
 
 
 class LockScreen(SignInScreen):
-    BINDINGS = [Binding("ctrl+s", "switch_agent", "Switch agent")]
+    BINDINGS = [Binding("ctrl+s", "switch_agent", "Switch agent", id="lock.switch_agent")]
 
     def __init__(self, username: str) -> None:
         super().__init__(

@@ -4,9 +4,11 @@ First the user's other configured methods and how to use each (most lost
 phones end there). Then, for the lost factor: remove it while another remains.
 When nothing is left: verify identity (a challenge to something the user still
 holds comes first) and reset MFA or issue a one-time access code, each behind
-a confirmation that says exactly what will happen. The policy's verdict is
-previewed here so the agent knows what is missing; the service decides.
-Service accounts get the article's answer instead of any of this.
+a confirmation that says exactly what will happen. The three are one action
+keyed by the policy's `Action`; the policy's verdict is previewed here so the
+agent knows what is missing (a key pressed too early opens the missing challenge
+or points at the checklist), and the service decides. Service accounts get the
+article's answer instead of any of this.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Static
 
-from supportdesk.api.errors import ApiError
+from supportdesk.api import features
+from supportdesk.api.backend import DeskBackend
+from supportdesk.rules.factor_words import factor_kind as method_name
 from supportdesk.rules.policy import (
     ACTION_TITLES,
     SERVICE_ACCOUNT_GUIDANCE,
@@ -38,137 +42,49 @@ from supportdesk.rules.policy import (
     sensitivity,
 )
 from supportdesk.tui.formatting import when
-from supportdesk.tui.screens.base import DeskModal
+from supportdesk.tui.screens.access_code import AccessCodeDialog
 from supportdesk.tui.screens.branch_base import BranchScreen
+from supportdesk.tui.screens.challenge import ChallengeDialog
+from supportdesk.tui.screens.confirm_recovery import ConfirmRecovery
 from supportdesk.tui.styles import stylesheet
-from supportdesk.tui.widgets.verification_challenge import ChallengeDialog
-from supportdesk.tui.widgets.verification_checklist import (
+from supportdesk.tui.widgets.fit_table import Column, FitTable
+from supportdesk.tui.widgets.verification_checklist import VerificationChecklist
+from supportdesk.tui.words.recovery import (
+    ACTION_KEYS,
     CHECK_WORDS,
-    VerificationChecklist,
+    OUTCOMES,
+    SHORT_TITLES,
     check_words,
+    consequences,
+    other_ways_text,
+    presumed_lost,
+    result_line,
 )
 
 if TYPE_CHECKING:
     from supportdesk.api.models import Factor, Ticket, UserProfile
-    from supportdesk.api.recovery import Approval, ChallengeAnswered, RecoveryResult
+    from supportdesk.api.recovery import (
+        Approval,
+        ChallengeAnswered,
+        ChallengeSent,
+        RecoveryResult,
+    )
 
-FACTOR_WORDS = {"totp": "Authenticator app", "sms": "SMS", "security_key": "Security key"}
-HOW_TO_USE = {
-    "totp": "at the code prompt, open the app and type the current 6-digit code (apps that "
-    "back up, like Authy or 1Password, may have it on a new phone too)",
-    "sms": "choose the text message option and type the 6-digit code; Resend Code if it is slow",
-    "security_key": "choose 'Use a security key', insert it (or hold it to the phone for NFC) "
-    "and touch it",
-}
-"""How a user signs in with each kind of method, as the agent says it."""
-
-OUTCOMES = {
-    Action.REMOVE_FACTOR: "factor_removed",
-    Action.RESET_MFA: "mfa_reset",
-    Action.ISSUE_ACCESS_CODE: "access_code_issued",
-}
-"""The ticket outcome each action leads to (a request left with a lead: "escalated")."""
-
-ACTION_KEYS = {Action.REMOVE_FACTOR: "d", Action.RESET_MFA: "R", Action.ISSUE_ACCESS_CODE: "o"}
-SHORT_TITLES = {
-    Action.REMOVE_FACTOR: "Remove lost factor",
-    Action.RESET_MFA: "Reset MFA",
-    Action.ISSUE_ACCESS_CODE: "Access code",
-}
-"""One line each in the readiness strip at 80 columns."""
 PREVIEW_REASON = "typed at confirmation"
 """The reason is typed in the confirmation; the preview only checks everything else."""
-
-
-def factor_name(factor: Factor) -> str:
-    return f"{FACTOR_WORDS.get(factor.type, factor.type)} '{factor.label}'"
-
-
-class ConfirmRecovery(DeskModal["str | None"]):
-    """Says exactly what will happen and takes the reason for the audit log."""
-
-    CSS_PATH = stylesheet("recovery")
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(
-        self,
-        title: str,
-        lines: list[str],
-        confirm_word: str,
-        *,
-        placeholder: str = "Reason, for the audit log (required)",
-        required: bool = True,
-    ) -> None:
-        super().__init__()
-        self.title_text = title
-        self.lines = lines
-        self.confirm_word = confirm_word
-        self.placeholder = placeholder
-        self.required = required
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static("\n".join(self.lines), id="confirm-body")
-            yield Input(placeholder=self.placeholder, id="confirm-reason")
-            yield Static("", id="confirm-message")
-            yield Static(
-                f"[b]Enter[/b] {escape(self.confirm_word)} · [b]Esc[/b] cancel",
-                id="confirm-hint",
-            )
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-reason", Input).focus()
-
-    @on(Input.Submitted, "#confirm-reason")
-    def _submitted(self, event: Input.Submitted) -> None:
-        reason = event.value.strip()
-        if self.required and not reason:
-            self.query_one("#confirm-message", Static).update(
-                "Give a reason: it goes in the audit log with the ticket and the checks."
-            )
-            return
-        self.dismiss(reason)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class AccessCodeDialog(DeskModal[None]):
-    """The one time a one-time access code is ever shown: large, to read out."""
-
-    CSS_PATH = stylesheet("recovery")
-
-    BINDINGS = [
-        Binding("enter", "close", "Done"),
-        Binding("escape", "close", "Done"),
-    ]
-
-    def __init__(self, result: RecoveryResult, user_name: str) -> None:
-        super().__init__()
-        self.result = result
-        self.user_name = user_name
-
-    def compose(self) -> ComposeResult:
-        code = self.result.access_code or ""
-        expires = self.result.access_code_expires_at
-        until = f" until {when(expires, self.desk.display_zone)}" if expires else ""
-        with Vertical(id="access-code-dialog", classes="dialog"):
-            yield Static(
-                f"One-time access code for {escape(self.user_name)}", classes="dialog-title"
-            )
-            yield Static(" ".join(code), id="access-code")
-            yield Static(
-                "Read it to the user now, group by group. It is shown only this once and "
-                f"stored only as a hash. It works for one sign-in{until}; the user then sets "
-                "up a new method. Any earlier unused code no longer works.",
-                id="access-code-help",
-            )
-            yield Static("[b]Enter[/b] done: the code cannot be shown again", id="access-hint")
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+ACTION_FEATURES_BY_ACTION = {
+    Action.REMOVE_FACTOR: features.REMOVE_FACTOR,
+    Action.RESET_MFA: features.RESET_MFA,
+    Action.ISSUE_ACCESS_CODE: features.ACCESS_CODE,
+}
+STRONG_CHALLENGES = frozenset({Check.FACTOR_CHALLENGE, Check.EMAIL_CODE})
+"""Checks the service verifies itself through a challenge (never a box to tick)."""
+FACTOR_COLUMNS = (
+    Column("lost", "", 6),
+    Column("method", "Method", 17),
+    Column("label", "Label", 12, grow=1),
+    Column("used", "Last used", 12),
+)
 
 
 class LostDeviceScreen(BranchScreen):
@@ -179,16 +95,26 @@ class LostDeviceScreen(BranchScreen):
     TITLE_TEXT = "Lost phone or key"
     BINDINGS: ClassVar[list[BindingType]] = [
         *BranchScreen.BINDINGS,
-        Binding("c", "challenge", "Challenge"),
-        Binding("d", "remove", "Remove"),
-        Binding("R", "reset", "Reset"),
-        Binding("o", "access_code", "Code"),
+        Binding("c", "challenge", "Challenge", id="lost.challenge"),
+        Binding("d", "recover('remove_factor')", "Remove", id="lost.remove"),
+        Binding("R", "recover('reset_mfa')", "Reset", id="lost.reset"),
+        Binding("o", "recover('issue_access_code')", "Code", id="lost.access_code"),
     ]
+    ACTION_FEATURES = {"challenge": features.LOST_DEVICE}
 
     def __init__(self, profile: UserProfile, ticket: Ticket | None) -> None:
         super().__init__(profile, ticket)
-        self.lost: set[str] = set()
+        text = (ticket.subject, ticket.text) if ticket else ("", "")
+        self.lost: set[str] = presumed_lost(profile, *text)
         self.outcome: str | None = None
+        self.done_action: Action | None = None
+        self.pending: Action | None = None
+        """An action whose key was pressed before the checks it needs were done."""
+        self.reason = ""
+        self.waiting: ChallengeSent | None = None
+        """A challenge sent and not read back yet (the dialog was closed before the code)."""
+        self.hint = ""
+        """What the agent does next for a key pressed too early (shown over the readiness)."""
         self.requests: list[Approval] = []
 
     # -- layout -----------------------------------------------------------------------------
@@ -213,19 +139,16 @@ class LostDeviceScreen(BranchScreen):
                 yield Static("", id="lost-result")
                 yield Static("Other ways in", classes="section-title")
                 yield Static("", id="other-ways")
-                yield Static("Factors · Enter marks the lost one", classes="section-title")
-                table: DataTable[str] = DataTable(id="lost-factors", cursor_type="row")
-                table.add_column("", width=6, key="lost")
-                table.add_column("Method", width=17, key="method")
-                table.add_column("Label", width=30, key="label")
-                table.add_column("Last used", width=12, key="used")
-                yield table
+                yield Static(
+                    "Factors · Enter marks or unmarks the lost one", classes="section-title"
+                )
+                yield FitTable(FACTOR_COLUMNS, id="lost-factors")
                 yield Static("Identity checks", classes="section-title")
                 yield VerificationChecklist(id="checklist")
                 yield Static("", id="lost-requests")
         if not self.is_service_account:
             yield Static("", id="readiness")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if self.is_service_account:
@@ -233,30 +156,45 @@ class LostDeviceScreen(BranchScreen):
         self.query_one(VerificationChecklist).zone = self.desk.display_zone
         self.query_one("#lost-result", Static).display = False
         self.show_profile()
-        self.query_one("#lost-factors", DataTable).focus()
+        self.query_one("#lost-factors", FitTable).focus()
         self.load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A service account gets guidance only: no challenge, removal, reset or code."""
-        changes = {"challenge", "remove", "reset", "access_code"}
-        return not (self.is_service_account and action in changes)
+        """A service account gets guidance only; a missing feature is dimmed, with why."""
+        if self.is_service_account and action in ("challenge", "recover"):
+            return False
+        if action == "recover" and parameters:
+            feature = ACTION_FEATURES_BY_ACTION.get(Action(str(parameters[0])))
+            if feature is not None and not self.desk.offers(feature):
+                return None
+        return super().check_action(action, parameters)
+
+    def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        if action == "recover" and parameters:
+            feature = ACTION_FEATURES_BY_ACTION.get(Action(str(parameters[0])))
+            return self.desk.missing(feature) if feature else None
+        return super().unavailable_reason(action, parameters)
 
     # -- loading and showing ------------------------------------------------------------------
 
     @work(exclusive=True, group="lost-load", exit_on_error=False)
     async def load(self) -> None:
-        try:
-            client = await self.desk.ready_client()
+        with_requests = self.desk.offers(features.APPROVALS)
+
+        async def read(b: DeskBackend) -> tuple[UserProfile, list[Approval]]:
+            if not with_requests:
+                return await b.get_user(self.profile.id), []
             profile, requests = await asyncio.gather(
-                client.get_user(self.profile.id),
-                client.list_approvals("all", user_id=self.profile.id, limit=5),
+                b.get_user(self.profile.id),
+                b.list_approvals("all", user_id=self.profile.id, limit=5),
             )
-        except ApiError as exc:
-            self.desk.report(exc)
+            return profile, requests
+
+        found = await self.desk.call(read)
+        if found is None:
             return
-        self.profile = profile
-        self.requests = requests
-        self.lost &= {f.id for f in profile.factors}
+        self.profile, self.requests = found
+        self.lost &= {f.id for f in self.profile.factors}
         self.show_profile()
         self.show_requests()
 
@@ -279,47 +217,28 @@ class LostDeviceScreen(BranchScreen):
         banner = self.query_one("#lost-banner", Static)
         banner.display = bool(why)
         banner.update("⚑ " + " ".join(why) + " Changes here go to a team lead for approval first.")
-        self.query_one("#other-ways", Static).update(self.other_ways_text())
-        table = self.query_one("#lost-factors", DataTable)
-        row = table.cursor_row
-        table.clear()
+        self.query_one("#other-ways", Static).update(
+            other_ways_text(self.profile, self.lost, self.done_action)
+        )
         zone = self.desk.display_zone
+        rows: list[tuple[str | None, list[str]]] = []
         for f in self.profile.factors:
             details = f.phone_masked or f.key_model
-            table.add_row(
-                "✗ lost" if f.id in self.lost else "",
-                FACTOR_WORDS.get(f.type, f.type),
-                f"{f.label} ({details})" if details else f.label,
-                when(f.last_used_at, zone),
-                key=f.id,
+            rows.append(
+                (
+                    f.id,
+                    [
+                        "✗ lost" if f.id in self.lost else "",
+                        method_name(f.type),
+                        f"{f.label} ({details})" if details else f.label,
+                        when(f.last_used_at, zone),
+                    ],
+                )
             )
         if not self.profile.factors:
-            table.add_row("", "none", "No method is set up", "")
-        if table.row_count:
-            table.move_cursor(row=min(row, table.row_count - 1))
+            rows.append((None, ["", "none", "No method is set up", ""]))
+        self.query_one("#lost-factors", FitTable).set_rows(rows)
         self.show_readiness()
-
-    def other_ways_text(self) -> str:
-        left = [f for f in self.profile.factors if f.id not in self.lost]
-        lines = [
-            f"• [b]{escape(factor_name(f))}[/b]"
-            + (f" ({escape(f.phone_masked)})" if f.phone_masked else "")
-            + f": {HOW_TO_USE.get(f.type, 'follow the prompt')}."
-            for f in left
-        ]
-        lost = [f for f in self.profile.factors if f.id in self.lost]
-        if lost and left:
-            lines.append(
-                "Once the user is in with one of these, remove the lost "
-                + ", ".join(escape(factor_name(f)) for f in lost)
-                + " ([b]d[/b])."
-            )
-        if not left:
-            lines.append(
-                "No other method is left: verify who the user is (challenge first, [b]c[/b]), "
-                "then reset MFA ([b]R[/b]) or issue a one-time access code ([b]o[/b])."
-            )
-        return "\n".join(lines)
 
     def preview(self, action: Action) -> Decision:
         checklist = self.query_one(VerificationChecklist)
@@ -334,6 +253,10 @@ class LostDeviceScreen(BranchScreen):
         )
 
     def readiness_line(self, action: Action) -> str:
+        feature = ACTION_FEATURES_BY_ACTION[action]
+        missing = self.desk.missing(feature)
+        if missing:
+            return missing
         decision = self.preview(action)
         removing = action is Action.REMOVE_FACTOR
         if removing and decision.code is not RefusalCode.NO_OTHER_FACTOR and not self.lost:
@@ -358,7 +281,8 @@ class LostDeviceScreen(BranchScreen):
         return decision.reasons[0]
 
     def show_readiness(self) -> None:
-        lines = [
+        lines = [self.hint] if self.hint else []
+        lines += [
             f"[b]{ACTION_KEYS[action]}[/b] {SHORT_TITLES[action]}: "
             f"{escape(self.readiness_line(action))}"
             for action in (Action.REMOVE_FACTOR, Action.RESET_MFA, Action.ISSUE_ACCESS_CODE)
@@ -417,26 +341,30 @@ class LostDeviceScreen(BranchScreen):
 
     def action_challenge(self) -> None:
         ticket = self._need_open_ticket()
-        if ticket is None:
-            return
-        self.app.push_screen(
-            ChallengeDialog(self.profile, ticket.id, self.lost), self._challenge_done
-        )
+        if ticket is not None:
+            self.open_challenge(ticket)
+
+    def open_challenge(self, ticket: Ticket) -> None:
+        """The challenge dialog; a code sent before and not read back is offered again."""
+        dialog = ChallengeDialog(self.profile, ticket.id, self.lost, waiting=self.waiting)
+
+        def done(answered: ChallengeAnswered | None) -> None:
+            self.waiting = dialog.sent if answered is None else None
+            self._challenge_done(answered)
+
+        self.app.push_screen(dialog, done)
 
     def _challenge_done(self, answered: ChallengeAnswered | None) -> None:
-        if answered is not None:
-            self.query_one(VerificationChecklist).add_verified(answered)
+        """A verified challenge counts at once; an action waiting for it goes on."""
+        if answered is None:
+            self.pending = None
+            return
+        self.query_one(VerificationChecklist).add_verified(answered)
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            self.action_recover(pending.value)
 
-    # -- the actions -----------------------------------------------------------------------------
-
-    def action_remove(self) -> None:
-        self._ask(Action.REMOVE_FACTOR)
-
-    def action_reset(self) -> None:
-        self._ask(Action.RESET_MFA)
-
-    def action_access_code(self) -> None:
-        self._ask(Action.ISSUE_ACCESS_CODE)
+    # -- the action -----------------------------------------------------------------------------
 
     def challengeable_factors(self) -> list[Factor]:
         """Working factors a code can come from over the phone (not a key, not the lost one)."""
@@ -447,8 +375,11 @@ class LostDeviceScreen(BranchScreen):
     def lost_factor(self) -> Factor | None:
         return next((f for f in self.profile.factors if f.id in self.lost), None)
 
-    def _ask(self, action: Action) -> None:
-        """Explain what is missing, or confirm with the exact consequences and a reason."""
+    def action_recover(self, action_name: str) -> None:
+        """Remove the lost factor, reset MFA or issue an access code: confirm exactly what
+        happens; a key pressed before the checks are done leads to the one missing."""
+        action = Action(action_name)
+        self.hint = ""
         ticket = self._need_open_ticket()
         if ticket is None:
             return
@@ -456,13 +387,34 @@ class LostDeviceScreen(BranchScreen):
         if action is Action.REMOVE_FACTOR and self.lost_factor() is None and not decision.refused:
             self.notify("Mark the lost factor first: Enter on its row.", severity="warning")
             return
+        if decision.code is RefusalCode.VERIFICATION_REQUIRED:
+            self._find_checks(action, decision, ticket)
+            return
         if decision.refused:
             self.notify(" ".join(decision.reasons), title="Not yet", severity="warning")
             return
-        lines = self.consequences(action)
+        self._confirm(action, decision, ticket)
+
+    def _find_checks(self, action: Action, decision: Decision, ticket: Ticket) -> None:
+        """A challenge first when a strong check is missing; else the checklist, to tick one."""
+        checklist = self.query_one(VerificationChecklist)
+        key = ACTION_KEYS[action]
+        if not checklist.verified and STRONG_CHALLENGES & set(decision.missing_checks):
+            self.pending = action
+            self.open_challenge(ticket)
+            return
+        self.hint = (
+            f"[b]{SHORT_TITLES[action]}[/b] needs {decision.checks_needed} more check: tick one "
+            f"you did ([b]↓[/b] and [b]Space[/b]), then [b]{key}[/b] again."
+        )
+        self.show_readiness()
+        checklist.focus_list()
+
+    def _confirm(self, action: Action, decision: Decision, ticket: Ticket) -> None:
+        lines = consequences(action, self.profile, self.lost_factor())
         checklist = self.query_one(VerificationChecklist)
         lines.append(f"Ticket {ticket.id} · checks: {check_words(checklist.check_names())}")
-        word = ACTION_TITLES[action].lower()
+        word = ACTION_TITLES[action]
         if decision.outcome is Outcome.NEEDS_APPROVAL:
             why = " ".join(sensitivity(self.target(), self.desk.now()))
             lines.insert(
@@ -477,33 +429,6 @@ class LostDeviceScreen(BranchScreen):
             partial(self._confirmed, action, key),
         )
 
-    def consequences(self, action: Action) -> list[str]:
-        """Exactly what the action will do to this account, in the agent's words."""
-        name = escape(self.profile.name)
-        if action is Action.REMOVE_FACTOR:
-            lost = self.lost_factor()
-            assert lost is not None
-            left = [escape(factor_name(f)) for f in self.profile.factors if f.id != lost.id]
-            return [
-                f"Removes {escape(factor_name(lost))} from {name}'s account.",
-                f"{name} then signs in with: {', '.join(left)}.",
-                "Nothing else changes.",
-            ]
-        if action is Action.RESET_MFA:
-            removed = [escape(factor_name(f)) for f in self.profile.factors] or ["none left"]
-            return [
-                f"Resets MFA for {name}:",
-                f"• removes every factor: {', '.join(removed)}",
-                "• signs the user out of every session",
-                "• at the next sign-in the user must set up MFA again (any method).",
-            ]
-        return [
-            f"Issues a one-time access code for {name}:",
-            "• shown to you once, right after this: read it to the user",
-            "• good for one sign-in within a short time, to set up a new method",
-            "• any earlier unused code stops working; factors stay as they are.",
-        ]
-
     def _confirmed(self, action: Action, key: str, reason: str | None) -> None:
         if reason is not None:
             self.act(action, reason, key)
@@ -513,65 +438,46 @@ class LostDeviceScreen(BranchScreen):
         assert self.ticket is not None
         checklist = self.query_one(VerificationChecklist)
         ticket_id = self.ticket.id
-        checks = checklist.attested()
-        verified = checklist.verification_ids()
-        try:
-            client = await self.desk.ready_client()
-            if action is Action.REMOVE_FACTOR:
-                lost = self.lost_factor()
-                assert lost is not None
-                result = await client.remove_factor(
-                    self.profile.id,
-                    lost.id,
-                    ticket_id=ticket_id,
-                    reason=reason,
-                    checks=checks,
-                    verification_ids=verified,
-                    idempotency_key=key,
-                )
-            elif action is Action.RESET_MFA:
-                result = await client.reset_mfa(
-                    self.profile.id,
-                    ticket_id=ticket_id,
-                    reason=reason,
-                    checks=checks,
-                    verification_ids=verified,
-                    idempotency_key=key,
-                )
-            else:
-                result = await client.issue_access_code(
-                    self.profile.id,
-                    ticket_id=ticket_id,
-                    reason=reason,
-                    checks=checks,
-                    verification_ids=verified,
-                    idempotency_key=key,
-                )
-        except ApiError as exc:
-            self.desk.report(exc)
-            return
-        self.done(action, result)
+        lost = self.lost_factor()
+        result = await self.desk.call(
+            lambda b: b.recover(
+                action,
+                self.profile.id,
+                ticket_id=ticket_id,
+                reason=reason,
+                checks=checklist.attested(),
+                verification_ids=checklist.verification_ids(),
+                factor_id=lost.id if action is Action.REMOVE_FACTOR and lost else None,
+                idempotency_key=key,
+            )
+        )
+        if result is not None:
+            self.reason = reason
+            self.done(action, result)
 
     def done(self, action: Action, result: RecoveryResult) -> None:
         pending = result.status == "pending_approval"
         shown = self.query_one("#lost-result", Static)
         shown.display = True
-        shown.update(f"[b]{'Requested' if pending else 'Done'}:[/b] {escape(result.summary)}")
+        shown.update(result_line(result))
         self.query_one("#lost-device", VerticalScroll).scroll_home(animate=False)
         if pending:
             self.outcome = "escalated"
             self.notify(result.summary, title="Sent to a team lead", timeout=10)
         else:
             self.outcome = OUTCOMES[action]
+            self.done_action = action
             if result.access_code is not None:
                 self.app.push_screen(AccessCodeDialog(result, self.profile.name))
             else:
                 self.notify(result.summary, title=ACTION_TITLES[action])
         self.load()
 
-    def action_resolve(self, outcome: str | None = None) -> None:
-        """Resolve with what this branch did: the agent can still change it."""
-        suggested = self.outcome or (
-            "service_account_guidance" if self.is_service_account else None
-        )
-        super().action_resolve(outcome or suggested)
+    def suggested_outcome(self) -> str | None:
+        """What this branch did: the agent can still change it."""
+        if self.is_service_account:
+            return "service_account_guidance"
+        return self.outcome
+
+    def suggested_note(self) -> str:
+        return self.reason

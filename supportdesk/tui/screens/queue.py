@@ -3,104 +3,113 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
-from textual.widgets.data_table import ColumnKey
 
-from supportdesk.api.errors import ApiError
+from supportdesk.api import features
+from supportdesk.tui.commands import PaletteCommand
 from supportdesk.tui.formatting import age, first_line
 from supportdesk.tui.screens.account import AccountScreen
 from supportdesk.tui.screens.base import DeskScreen
 from supportdesk.tui.screens.find_user import FindUserScreen
 from supportdesk.tui.widgets.desk_header import DeskHeader
+from supportdesk.tui.widgets.fit_table import Column, FitTable
 
 if TYPE_CHECKING:
     from supportdesk.api.models import Ticket
-    from supportdesk.tui.commands import PaletteCommand
 
 CHANNEL_WORDS = {"messenger": "chat", "email": "mail"}
-COLUMN_WIDTHS = {"age": 3, "channel": 4, "user": 16, "company": 14}
+AWAITING_LEAD = "⚑ "
+"""Marks a ticket whose request waits for a team lead's decision."""
+COLUMNS = (
+    Column("age", "Age", 3),
+    Column("channel", "Via", 4),
+    Column("user", "User", 14, grow=1),
+    Column("company", "Company", 10, grow=1),
+    Column("subject", "Ticket", 20, grow=4),
+)
 
 
 class QueueScreen(DeskScreen):
-    BINDINGS = [
-        Binding("enter", "open_ticket", "Open", show=True),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_ticket", "Open", id="queue.open"),
         Binding("r", "refresh", "Refresh", id="queue.refresh"),
         Binding("f", "find_user", "Find user", id="queue.find_user"),
         Binding("p", "approvals", "Approvals", id="queue.approvals"),
         Binding("A", "audit_log", "Audit log", id="queue.audit_log"),
     ]
+    LEAD_ONLY = {"audit_log": "The audit log is for team leads only."}
+    ACTION_FEATURES = {
+        "open_ticket": features.USERS,
+        "open_ticket_id": features.USERS,
+        "find_user": features.USERS,
+        "approvals": features.APPROVALS,
+        "audit_log": features.AUDIT,
+    }
 
     def __init__(self) -> None:
         super().__init__()
         self.tickets: dict[str, Ticket] = {}
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         yield DeskHeader()
-        yield Static("Open tickets", id="queue-title")
-        table: DataTable[str] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
-        for label, key in (("Age", "age"), ("Via", "channel"), ("User", "user")):
-            table.add_column(label, width=COLUMN_WIDTHS[key], key=key)
-        table.add_column("Company", width=COLUMN_WIDTHS["company"], key="company")
-        table.add_column("Ticket", width=30, key="subject")
-        yield table
-        yield Footer()
+        yield Static("Loading the open tickets…", id="queue-title")
+        yield FitTable(COLUMNS, id="queue", zebra_stripes=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()
 
-    def on_resize(self) -> None:
-        """The ticket column takes whatever width the fixed columns leave."""
-        table = self.query_one("#queue", DataTable)
-        fixed = sum(COLUMN_WIDTHS.values()) + 2 * len(table.columns) + 2
-        subject = table.columns.get(ColumnKey("subject"))
-        if subject is not None:
-            subject.width = max(12, self.size.width - fixed)
-            subject.auto_width = False
-            table.refresh()
-
     def on_screen_resume(self) -> None:
-        if self.tickets:
+        if self.loaded:
             self.load()
 
     @work(exclusive=True, group="queue", exit_on_error=False)
     async def load(self) -> None:
-        try:
-            tickets = await (await self.desk.ready_client()).list_tickets()
-        except ApiError as exc:
-            self.desk.report(exc)
-            return
-        self.show(tickets)
+        tickets = await self.desk.call(lambda b: b.list_tickets())
+        if tickets is not None:
+            self.show(tickets)
 
     def show(self, tickets: list[Ticket]) -> None:
-        table = self.query_one("#queue", DataTable)
+        """The tickets, the cursor on the same ticket, or where a resolved one was."""
+        table = self.query_one("#queue", FitTable)
         selected = self.selected_ticket()
-        table.clear()
         self.tickets = {t.id: t for t in tickets}
         now = self.desk.now()
-        for ticket in tickets:
-            table.add_row(
-                age(ticket.created_at, now),
-                CHANNEL_WORDS.get(ticket.channel, ticket.channel),
-                ticket.user_name,
-                ticket.company,
-                first_line(ticket.subject, 80),
-                key=ticket.id,
-            )
-        count = len(tickets)
-        self.query_one("#queue-title", Static).update(
-            f"Open tickets · {count}" if count else "No open tickets: the queue is clear."
+        table.set_rows(
+            [
+                (
+                    ticket.id,
+                    [
+                        age(ticket.created_at, now),
+                        CHANNEL_WORDS.get(ticket.channel, ticket.channel),
+                        ticket.user_name,
+                        ticket.company,
+                        (AWAITING_LEAD if ticket.awaiting_lead else "")
+                        + first_line(ticket.subject, 200),
+                    ],
+                )
+                for ticket in tickets
+            ]
         )
+        count = len(tickets)
+        waiting = sum(1 for t in tickets if t.awaiting_lead)
+        title = f"Open tickets · {count}" if count else "No open tickets: the queue is clear."
+        if waiting:
+            title += f" · {AWAITING_LEAD}{waiting} waiting for a lead"
+        self.query_one("#queue-title", Static).update(title)
         if selected is not None and selected.id in self.tickets:
-            table.move_cursor(row=table.get_row_index(selected.id))
+            table.move_cursor(row=table.get_row_index(selected.id), animate=False)
+        self.loaded = True
         table.focus()
 
     def selected_ticket(self) -> Ticket | None:
-        table = self.query_one("#queue", DataTable)
+        table = self.query_one("#queue", FitTable)
         if not self.tickets or table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -115,10 +124,13 @@ class QueueScreen(DeskScreen):
         if ticket is not None:
             self.app.push_screen(AccountScreen(ticket.user_id, ticket=ticket))
 
-    def open_ticket_id(self, ticket_id: str) -> None:
+    def action_open_ticket_id(self, ticket_id: str) -> None:
         ticket = self.tickets.get(ticket_id)
         if ticket is not None:
             self.app.push_screen(AccountScreen(ticket.user_id, ticket=ticket))
+
+    def open_ticket_id(self, ticket_id: str) -> None:
+        self.action_open_ticket_id(ticket_id)
 
     def action_refresh(self) -> None:
         self.load()
@@ -133,7 +145,7 @@ class QueueScreen(DeskScreen):
             found.append(
                 (
                     f"Open ticket {ticket.id}: {ticket.subject}",
-                    partial(self.open_ticket_id, ticket.id),
+                    partial(self.action_open_ticket_id, ticket.id),
                     f"{ticket.user_name}, {ticket.company}",
                 )
             )
@@ -149,7 +161,7 @@ class QueueScreen(DeskScreen):
         self.app.push_screen(ApprovalsScreen())
 
     def action_audit_log(self) -> None:
-        """Team leads only: an agent gets a notice here (and a 403 from the service anyway)."""
+        """Team leads only: an agent has no such key, and the service refuses them anyway."""
         from supportdesk.tui.screens.audit_log import open_audit_log
 
         open_audit_log(self.desk)

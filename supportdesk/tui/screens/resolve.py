@@ -1,49 +1,67 @@
-"""Resolving a ticket: an outcome from the article's tree and a note for the record."""
+"""Resolving a ticket: an outcome from the article's tree and a note for the record.
+
+The branch screen that opens it passes the outcome its work implies (a delivered
+resend, a removed factor...) and the reason it already gave, so the agent reads,
+edits if need be, and presses Enter: it is still their decision.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Input, Select, Static
 
-from supportdesk.api.errors import ApiError, InvalidInput
+from supportdesk.api.errors import InvalidInput
 from supportdesk.rules.tree import TICKET_OUTCOMES
 from supportdesk.tui.screens.base import DeskModal
+from supportdesk.tui.words.outcomes import outcome_words
 
 if TYPE_CHECKING:
     from supportdesk.api.models import Ticket
 
 
-class ResolveScreen(DeskModal["Ticket | None"]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+def resolved_notice(ticket: Ticket) -> str:
+    """What the toast says once a ticket is resolved: words, not the outcome's code."""
+    return f"{ticket.id} resolved: {outcome_words(ticket.outcome)}"
 
-    def __init__(self, ticket: Ticket, *, outcome: str | None = None) -> None:
+
+class ResolveScreen(DeskModal["Ticket | None"]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="resolve.cancel")
+    ]
+
+    def __init__(self, ticket: Ticket, *, outcome: str | None = None, note: str = "") -> None:
         super().__init__()
         self.ticket = ticket
-        self.outcome = outcome
+        self.outcome = outcome if outcome in TICKET_OUTCOMES else None
+        self.note = note
 
     def compose(self) -> ComposeResult:
         with Vertical(id="resolve-dialog", classes="dialog"):
-            yield Static(f"Resolve {self.ticket.id}: {self.ticket.subject}", classes="dialog-title")
+            yield Static(
+                f"Resolve {self.ticket.id}: {escape(self.ticket.subject)}", classes="dialog-title"
+            )
             yield Select(
                 [(label, code) for code, label in TICKET_OUTCOMES.items()],
                 prompt="Outcome",
                 id="outcome",
                 value=self.outcome if self.outcome else Select.NULL,
             )
-            yield Input(placeholder="Note: what was done and why", id="note")
+            yield Input(value=self.note, placeholder="Note: what was done and why", id="note")
             yield Static("", id="resolve-message")
+            yield Static("[b]Enter[/b] resolve · [b]Esc[/b] cancel", id="resolve-hint")
             yield Button("Resolve", id="resolve", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#outcome" if self.outcome is None else "#note").focus()
 
     def _say(self, text: str) -> None:
-        self.query_one("#resolve-message", Static).update(text)
+        self.query_one("#resolve-message", Static).update(escape(text))
 
     @on(Input.Submitted, "#note")
     @on(Button.Pressed, "#resolve")
@@ -52,6 +70,7 @@ class ResolveScreen(DeskModal["Ticket | None"]):
         note = self.query_one("#note", Input).value.strip()
         if not isinstance(outcome, str):
             self._say("Choose an outcome.")
+            self.query_one("#outcome", Select).focus()
             return
         if not note:
             self._say("Write a note: what was done and why.")
@@ -61,14 +80,11 @@ class ResolveScreen(DeskModal["Ticket | None"]):
     @work(exclusive=True, exit_on_error=False)
     async def resolve(self, outcome: str, note: str) -> None:
         try:
-            client = await self.desk.ready_client()
-            ticket = await client.resolve_ticket(self.ticket.id, outcome, note)
+            ticket = await self.desk.call(
+                lambda b: b.resolve_ticket(self.ticket.id, outcome, note), expect=(InvalidInput,)
+            )
         except InvalidInput as exc:
             self._say(exc.message)
-            return
-        except ApiError as exc:
-            self.dismiss(None)
-            self.desk.report(exc)
             return
         self.dismiss(ticket)
 

@@ -14,22 +14,27 @@ from math import ceil
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.markup import escape
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
-from supportdesk.api.errors import ApiError, Conflict, InvalidInput, RateLimited
-from supportdesk.tui.screens.base import DeskModal
+from supportdesk.api import features
+from supportdesk.api.backend import DeskBackend
+from supportdesk.api.errors import InvalidInput, RateLimited
+from supportdesk.tui.commands import PaletteCommand
+from supportdesk.tui.formatting import sentence
 from supportdesk.tui.screens.branch_base import BranchScreen
+from supportdesk.tui.screens.switch_to_app import SwitchScreen
 from supportdesk.tui.styles import stylesheet
 from supportdesk.tui.widgets.sms_delivery_log import DeliveryLog
-from supportdesk.tui.widgets.sms_words import (
+from supportdesk.tui.words.sms import (
     Progress,
     delivery_status,
     number_card,
+    sms_reaches,
     step_country,
     step_number,
     step_resend,
@@ -40,72 +45,6 @@ from supportdesk.tui.widgets.sms_words import (
 if TYPE_CHECKING:
     from supportdesk.api.models import Ticket, UserProfile
     from supportdesk.api.sms import NumberCheck, SmsDelivery, SmsFactorFacts, SmsOverview
-    from supportdesk.tui.commands import PaletteCommand
-
-FEATURE = "sms"
-SWITCH_REASON = "Texts do not arrive: moved to the authenticator app, as the article recommends"
-
-
-class SwitchScreen(DeskModal["UserProfile | None"]):
-    """The confirmation: what the user will meet at the next sign-in, and a reason."""
-
-    CSS_PATH = stylesheet("sms")
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, profile: UserProfile, ticket: Ticket | None) -> None:
-        super().__init__()
-        self.profile = profile
-        self.ticket = ticket
-
-    def compose(self) -> ComposeResult:
-        name = escape(self.profile.name)
-        with Vertical(id="switch-dialog", classes="dialog"):
-            yield Static(f"Move {name} to the authenticator app?", classes="dialog-title")
-            yield Static(
-                f"At the next sign-in {name} is asked to set up an authenticator app: scan a"
-                " QR code with Google Authenticator, Microsoft Authenticator, Authy or a"
-                " TOTP password manager. It needs no mobile coverage. SMS stays on the"
-                " account as a backup.",
-                id="switch-consequence",
-            )
-            yield Input(value=SWITCH_REASON, id="switch-reason", max_length=500)
-            yield Static("", id="switch-message")
-            yield Button("Switch to the app", id="switch", variant="warning")
-
-    def on_mount(self) -> None:
-        self.query_one("#switch", Button).focus()
-
-    @on(Input.Submitted, "#switch-reason")
-    @on(Button.Pressed, "#switch")
-    def submit(self) -> None:
-        reason = self.query_one("#switch-reason", Input).value.strip()
-        if not reason:
-            self.query_one("#switch-message", Static).update("Write a reason for the audit log.")
-            self.query_one("#switch-reason", Input).focus()
-            return
-        self.query_one("#switch", Button).disabled = True
-        self.switch(reason)
-
-    @work(exclusive=True, exit_on_error=False)
-    async def switch(self, reason: str) -> None:
-        try:
-            client = await self.desk.ready_client()
-            profile = await client.switch_to_authenticator(
-                self.profile.id, reason, ticket_id=self.ticket.id if self.ticket else None
-            )
-        except (InvalidInput, Conflict) as exc:
-            self.query_one("#switch-message", Static).update(escape(exc.message))
-            self.query_one("#switch", Button).disabled = False
-            return
-        except ApiError as exc:
-            self.dismiss(None)
-            self.desk.report(exc)
-            return
-        self.dismiss(profile)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class SmsScreen(BranchScreen):
@@ -117,11 +56,17 @@ class SmsScreen(BranchScreen):
     DEFAULT_OUTCOME = None
     BINDINGS: ClassVar[list[BindingType]] = [
         *BranchScreen.BINDINGS,
-        Binding("r", "resend", "Resend"),
-        Binding("n", "check_number", "Number"),
-        Binding("t", "switch", "Auth app"),
-        Binding("l", "refresh_log", "Log"),
+        Binding("r", "resend", "Resend", id="sms.resend"),
+        Binding("n", "check_number", "Number", id="sms.check_number"),
+        Binding("t", "switch", "Auth app", id="sms.switch"),
+        Binding("l", "refresh_log", "Log", id="sms.refresh_log"),
     ]
+    ACTION_FEATURES = {
+        "resend": features.SMS_RESEND,
+        "refresh_log": features.SMS_DELIVERY_RECEIPTS,
+        "check_number": features.SMS,
+        "switch": features.SMS,
+    }
 
     wait_s: reactive[int] = reactive(0)
     """Seconds until the provider takes another code for this user (0: now)."""
@@ -154,7 +99,7 @@ class SmsScreen(BranchScreen):
             with Horizontal(id="stated-row"):
                 yield Static("Number they state (n)", id="stated-label")
                 yield Input(
-                    placeholder="as the user says it, with or without the country code",
+                    placeholder="as the user says it",
                     id="stated",
                     max_length=64,
                     compact=True,
@@ -166,7 +111,7 @@ class SmsScreen(BranchScreen):
             yield Static("", id="sms-limits")
             yield Static("Delivery log (newest first)", classes="sms-title")
             yield DeliveryLog(id="sms-log")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.show_steps()
@@ -182,10 +127,8 @@ class SmsScreen(BranchScreen):
         return self.overview.factors[0]
 
     def _blocked(self) -> str | None:
-        caps = self.desk.capabilities
-        if caps is not None and FEATURE not in caps.features:
-            return "This auth back end cannot send SMS codes."
-        return None
+        """Why nothing here can work on this back end, said once instead of failing later."""
+        return self.desk.missing(features.SMS)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -195,14 +138,20 @@ class SmsScreen(BranchScreen):
         if blocked:
             self.say(blocked)
             return
-        try:
-            client = await self.desk.ready_client()
+        with_log = self.desk.offers(features.SMS_DELIVERY_RECEIPTS)
+
+        async def read(b: DeskBackend) -> tuple[SmsOverview, list[SmsDelivery]]:
+            if not with_log:
+                return await b.sms_overview(self.profile.id), []
             overview, deliveries = await asyncio.gather(
-                client.sms_overview(self.profile.id), client.sms_deliveries(self.profile.id)
+                b.sms_overview(self.profile.id), b.sms_deliveries(self.profile.id)
             )
-        except ApiError as exc:
-            self.desk.report(exc)
+            return overview, deliveries
+
+        found = await self.desk.call(read)
+        if found is None:
             return
+        overview, deliveries = found
         self.overview = overview
         self.switched = overview.enrol_required == "totp"
         if overview.next_send_in_s:
@@ -213,18 +162,26 @@ class SmsScreen(BranchScreen):
         more = max(0, len(overview.factors) - 1)
         self.query_one("#sms-card", Static).update(number_card(self.factor, more))
         self.show_log(deliveries)
+        missing = [
+            m
+            for m in (
+                self.desk.missing(features.SMS_RESEND),
+                self.desk.missing(features.SMS_DELIVERY_RECEIPTS),
+            )
+            if m
+        ]
+        if missing:
+            self.say(" ".join(missing))
         self.refresh_bindings()
 
     @work(exclusive=True, group="sms-log", exit_on_error=False)
     async def load_log(self) -> None:
         """Read the log again; the service asks the carrier about texts still on their way."""
-        try:
-            client = await self.desk.ready_client()
-            deliveries = await client.sms_deliveries(self.profile.id)
-        except ApiError as exc:
-            self.desk.report(exc)
+        if not self.desk.offers(features.SMS_DELIVERY_RECEIPTS):
             return
-        self.show_log(deliveries)
+        deliveries = await self.desk.call(lambda b: b.sms_deliveries(self.profile.id))
+        if deliveries is not None:
+            self.show_log(deliveries)
 
     def poll_log(self) -> None:
         """While a text is on its way, follow it without the agent asking."""
@@ -287,6 +244,9 @@ class SmsScreen(BranchScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Resend shows dimmed while the provider's limit holds; the rest once loaded."""
+        allowed = super().check_action(action, parameters)
+        if not allowed:
+            return allowed
         if action == "resend":
             factor = self.factor
             if factor is None or not factor.can_send:
@@ -297,6 +257,22 @@ class SmsScreen(BranchScreen):
         if action == "switch":
             return self.overview is not None
         return True
+
+    def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        if action == "resend" and self.wait_s > 0 and self.desk.offers(features.SMS_RESEND):
+            return self.cooldown_words()
+        return super().unavailable_reason(action, parameters)
+
+    def cooldown_words(self) -> str:
+        return f"The provider takes the next code in {self.wait_s} s: r then sends it."
+
+    def on_key(self, event: events.Key) -> None:
+        """r while the provider's limit holds: the key is dimmed, but it says how long."""
+        if event.key == "r" and self.wait_s > 0 and not isinstance(self.focused, Input):
+            self.say(self.cooldown_words())
+            event.stop()
+            return
+        super().on_key(event)
 
     def action_back(self) -> None:
         """Escape in the number field leaves the field first, then the screen."""
@@ -309,7 +285,7 @@ class SmsScreen(BranchScreen):
         if self._blocked() or self.factor is None:
             return
         if self.wait_s > 0:
-            self.say(f"The provider takes the next code in {self.wait_s} s.")
+            self.say(self.cooldown_words())
             return
         self.say("Sending…")
         self.resend(self.factor.factor_id)
@@ -327,11 +303,10 @@ class SmsScreen(BranchScreen):
         if self.overview is not None and self.overview.has_authenticator:
             self.say("This user already has an authenticator app: ask them to choose it.")
             return
-        self.app.push_screen(SwitchScreen(self.profile, self.ticket), self._switched)
-
-    def action_resolve(self, outcome: str | None = None) -> None:
-        """Resolve with the outcome this branch reached, preselected."""
-        super().action_resolve(outcome or self.suggested_outcome())
+        self.app.push_screen(
+            SwitchScreen(self.profile, self.ticket, sms_reaches=sms_reaches(self.factor)),
+            self._switched,
+        )
 
     def suggested_outcome(self) -> str | None:
         """What this branch reached; None leaves the choice to the agent."""
@@ -345,12 +320,13 @@ class SmsScreen(BranchScreen):
 
     @work(exclusive=True, group="sms-action", exit_on_error=False)
     async def resend(self, factor_id: str) -> None:
+        ticket_id = self.ticket.id if self.ticket else None
         try:
-            client = await self.desk.ready_client()
-            sent = await client.resend_sms_code(
-                self.profile.id,
-                factor_id=factor_id,
-                ticket_id=self.ticket.id if self.ticket else None,
+            sent = await self.desk.call(
+                lambda b: b.resend_sms_code(
+                    self.profile.id, factor_id=factor_id, ticket_id=ticket_id
+                ),
+                expect=(RateLimited, InvalidInput),
             )
         except RateLimited as exc:
             self.wait_until(exc.retry_after_s)
@@ -359,9 +335,8 @@ class SmsScreen(BranchScreen):
         except InvalidInput as exc:
             self.say(f"Not sent: {escape(exc.message)}.", error=True)
             return
-        except ApiError as exc:
+        if sent is None:
             self.say("")
-            self.desk.report(exc)
             return
         self.wait_until(sent.next_send_in_s)
         delivery = sent.delivery
@@ -389,19 +364,18 @@ class SmsScreen(BranchScreen):
     @work(exclusive=True, group="sms-compare", exit_on_error=False)
     async def compare(self, number: str, factor_id: str) -> None:
         verdict = self.query_one("#stated-verdict", Static)
+        ticket_id = self.ticket.id if self.ticket else None
         try:
-            client = await self.desk.ready_client()
-            check = await client.compare_sms_number(
-                self.profile.id,
-                number,
-                factor_id=factor_id,
-                ticket_id=self.ticket.id if self.ticket else None,
+            check = await self.desk.call(
+                lambda b: b.compare_sms_number(
+                    self.profile.id, number, factor_id=factor_id, ticket_id=ticket_id
+                ),
+                expect=(InvalidInput, RateLimited),
             )
         except (InvalidInput, RateLimited) as exc:
-            verdict.update(escape(exc.message[:1].upper() + exc.message[1:]) + ".")
+            verdict.update(escape(sentence(exc.message)))
             return
-        except ApiError as exc:
-            self.desk.report(exc)
+        if check is None:
             return
         self.check = check
         on_file = self.factor.number if self.factor else None

@@ -15,8 +15,7 @@ from supportdesk.tui.widgets.desk_header import DeskHeader
 
 class UnreachableScreen(DeskScreen):
     BINDINGS = [
-        Binding("r", "retry", "Retry"),
-        Binding("ctrl+q", "app.quit", "Quit"),
+        Binding("r", "retry", "Retry", id="unreachable.retry"),
     ]
 
     def __init__(self, message: str) -> None:
@@ -34,7 +33,7 @@ class UnreachableScreen(DeskScreen):
                 "Nothing was changed. Check the network or the service, then press r to retry.",
                 id="unreachable-help",
             )
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def action_retry(self) -> None:
         self.query_one("#unreachable-help", Static).update("Trying again…")
@@ -43,18 +42,17 @@ class UnreachableScreen(DeskScreen):
     @work(exclusive=True, exit_on_error=False)
     async def retry(self) -> None:
         desk = self.desk
-        if desk.client is None or desk.capabilities is None:
+        if desk.backend is None or desk.capabilities is None:
             self.dismiss()
             desk.connect_backend()
             return
         try:
-            await desk.client.health()
+            await desk.backend.health()
         except ApiError as exc:
             self.query_one("#unreachable-message", Static).update(exc.message)
             self.query_one("#unreachable-help", Static).update(
                 "Still not answering. Press r to retry."
             )
             return
-        desk.connection = "connected"
-        desk.mark_connected()
         self.dismiss()
+        desk.mark_connected()

@@ -9,21 +9,13 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.widgets import Static
 
-from supportdesk.api.errors import ApiError
-from supportdesk.tui.screens.base import DeskModal
-from supportdesk.tui.styles import stylesheet
-
 if TYPE_CHECKING:
-    from supportdesk.api.audit import AuditCounts, AuditFilter
+    from supportdesk.api.audit import AuditCounts
 
 BARS = "▁▂▃▄▅▆▇█"
 LABEL_WIDTH = 13
@@ -95,41 +87,11 @@ class AuditChart(Static):
         self.update(chart_text(counts, width=max(30, self.size.width or 70)))
 
 
-class AuditChartScreen(DeskModal[None]):
-    CSS_PATH = stylesheet("audit")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
-
-    def __init__(self, filters: AuditFilter, range_text: str, zone_name: str) -> None:
-        super().__init__()
-        self.filters = filters
-        self.range_text = range_text
-        self.zone_name = zone_name
-        self.counts: AuditCounts | None = None
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="audit-chart-dialog", classes="dialog"):
-            yield Static("Actions per agent per day", classes="dialog-title")
-            yield AuditChart("Counting…", id="audit-chart")
-            yield Static(
-                f"{self.range_text} · days in {self.zone_name} · resets in red · Esc closes",
-                id="audit-chart-note",
-            )
-
-    def on_mount(self) -> None:
-        self.load()
-
-    @work(exclusive=True, exit_on_error=False)
-    async def load(self) -> None:
-        try:
-            client = await self.desk.ready_client()
-            counts = await client.audit_counts(self.filters, self.zone_name)
-        except ApiError as exc:
-            self.query_one("#audit-chart", AuditChart).update(Text(exc.message, style="red"))
-            if exc.status != 422:
-                self.desk.report(exc)
-            return
-        self.counts = counts
-        self.query_one("#audit-chart", AuditChart).show(counts)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+def chart_range(counts: AuditCounts) -> str:
+    """The days the chart really draws, as its label says them."""
+    if not counts.days:
+        return "no days"
+    first, last = counts.days[0], counts.days[-1]
+    if first == last:
+        return f"{first:%a %d %b %Y}"
+    return f"{first:%a %d %b} → {last:%a %d %b %Y} ({len(counts.days)} days)"

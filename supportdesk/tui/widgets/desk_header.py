@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from supportdesk.api import features
 from supportdesk.api.errors import ApiError
-
-if TYPE_CHECKING:
-    from supportdesk.tui.app import SupportDeskApp
+from supportdesk.tui.aware import DeskAware
 
 CONNECTION_WORDS = {
     "connecting": "◌ connecting",
@@ -23,7 +20,7 @@ APPROVALS_POLL_S = 20.0
 """How often a lead's header re-counts approvals: requests arrive from other desks."""
 
 
-class DeskHeader(Horizontal):
+class DeskHeader(DeskAware, Horizontal):
     """Follows the app's reactive state, so every screen's header stays current."""
 
     def compose(self) -> ComposeResult:
@@ -36,7 +33,7 @@ class DeskHeader(Horizontal):
         yield Static("", id="header-connection")
 
     def on_mount(self) -> None:
-        app: SupportDeskApp = self.app  # type: ignore[assignment]
+        app = self.desk
         self.watch(app, "agent_label", self._show_agent)
         self.watch(app, "backend_label", self._show_backend)
         self.watch(app, "connection", self._show_connection)
@@ -53,16 +50,15 @@ class DeskHeader(Horizontal):
     @work(exclusive=True, group="header-approvals", exit_on_error=False)
     async def refresh_approvals(self) -> None:
         """Leads see how many requests wait for them; a failed poll keeps the last count."""
-        app: SupportDeskApp = self.app  # type: ignore[assignment]
+        app = self.desk
         widget = self.query_one("#header-approvals", Static)
-        session = app.session
-        if session is None or session.agent.role != "lead":
+        if not app.is_lead or not app.offers(features.APPROVALS):
             widget.display = False
             return
-        if app.client is None or app.connection != "connected":
+        if app.backend is None or app.connection != "connected":
             return
         try:
-            summary = await app.client.approval_summary()
+            summary = await app.backend.approval_summary()
         except ApiError:
             return
         waiting = summary.awaiting_you

@@ -19,6 +19,7 @@ from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from supportdesk.rules.policy import CHECKS, Check
+from supportdesk.tui.words.recovery import CHECK_WORDS
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -33,24 +34,26 @@ ATTESTED_LABELS: dict[Check, str] = {
 }
 """Checks the agent performs and ticks; the order puts the strong one first."""
 
-CHECK_WORDS: dict[str, str] = {
-    Check.FACTOR_CHALLENGE.value: "factor challenge",
-    Check.EMAIL_CODE.value: "e-mail code",
-    Check.EMAIL_ORIGIN.value: "e-mail origin",
-    Check.ACCOUNT_OWNER_CALLBACK.value: "owner call-back",
-    Check.LAST_SIGNIN_LOCATION.value: "last sign-in location",
-    Check.TICKET_HISTORY.value: "ticket history",
-}
-"""Short names for checks, as the desk lists them in one line."""
-
 CHALLENGE_PROMPT = (
     "[b]c[/b]  Challenge first (strongest): send a code to a factor the user still holds, "
     "or to the e-mail on file, and have them read it back."
 )
+TICK_HINT = "Checks you did yourself: [b]↓[/b] to the list, [b]Space[/b] ticks or unticks one."
 
 
-def check_words(checks: list[str]) -> str:
-    return ", ".join(CHECK_WORDS.get(c, c) for c in checks) or "none"
+def counts_for_nothing(ticked: set[Check], verified: set[Check]) -> list[str]:
+    """Ticked checks that add nothing, with why: checks on the same evidence count once."""
+    notes: list[str] = []
+    for check in sorted(ticked):
+        evidence = CHECKS[check].evidence
+        twins = [c for c in verified if c is not check and CHECKS[c].evidence is evidence]
+        if twins:
+            notes.append(
+                f"'{ATTESTED_LABELS[check].split(' (')[0]}' adds nothing: the "
+                f"{CHECK_WORDS[twins[0].value]} already rests on the same "
+                f"{evidence.value}, and checks on one source count once."
+            )
+    return notes
 
 
 def verified_line(answered: ChallengeAnswered, zone: tzinfo | None) -> str:
@@ -75,6 +78,7 @@ class VerificationChecklist(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(CHALLENGE_PROMPT, id="challenge-results")
+        yield Static(TICK_HINT, id="tick-hint")
         yield SelectionList[str](
             *(Selection(label, check.value) for check, label in ATTESTED_LABELS.items()),
             id="attested",
@@ -87,7 +91,18 @@ class VerificationChecklist(Vertical):
         lines = [verified_line(v, self.zone) for v in self.verified]
         lines.append("[b]c[/b]  Challenge again (another factor or the e-mail on file)")
         self.query_one("#challenge-results", Static).update("\n".join(lines))
+        self._explain_overlap()
         self.post_message(self.Changed())
+
+    def focus_list(self) -> None:
+        """Put the cursor on the list, on the first check not yet ticked."""
+        attested = self.query_one("#attested", SelectionList)
+        ticked = set(attested.selected)
+        for index, check in enumerate(ATTESTED_LABELS):
+            if check.value not in ticked:
+                attested.highlighted = index
+                break
+        attested.focus()
 
     def attested(self) -> list[str]:
         return sorted(self.query_one("#attested", SelectionList).selected)
@@ -104,7 +119,16 @@ class VerificationChecklist(Vertical):
 
     @on(SelectionList.SelectedChanged, "#attested")
     def _ticked(self) -> None:
+        self._explain_overlap()
         self.post_message(self.Changed())
+
+    def _explain_overlap(self) -> None:
+        """A tick that counts for nothing says so, instead of silently not counting."""
+        ticked = {Check(c) for c in self.attested()}
+        verified = {Check(v.check) for v in self.verified}
+        notes = counts_for_nothing(ticked, verified)
+        if notes:
+            self.query_one("#check-help", Static).update(escape(" ".join(notes)))
 
     @on(SelectionList.SelectionHighlighted, "#attested")
     def _explain(self, event: SelectionList.SelectionHighlighted[str]) -> None:

@@ -11,12 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static
 
-from supportdesk.api.errors import ApiError
 from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.styles import stylesheet
 
 if TYPE_CHECKING:
     from supportdesk.api.audit import VerifyStep
+    from supportdesk.api.backend import DeskBackend
 
 
 class AuditVerifyScreen(DeskModal["int | None"]):
@@ -25,8 +25,8 @@ class AuditVerifyScreen(DeskModal["int | None"]):
     CSS_PATH = stylesheet("audit")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
-        Binding("enter", "show_entry", "Show the entry"),
+        Binding("escape", "close", "Close", id="audit_verify.close"),
+        Binding("enter", "show_entry", "Show the entry", id="audit_verify.show_entry"),
     ]
 
     def __init__(self) -> None:
@@ -46,17 +46,19 @@ class AuditVerifyScreen(DeskModal["int | None"]):
     async def run_verify(self) -> None:
         bar = self.query_one("#verify-progress", ProgressBar)
         message = self.query_one("#verify-message", Static)
-        try:
-            client = await self.desk.ready_client()
-            async for step in client.audit_verify():
+
+        async def walk(backend: DeskBackend) -> VerifyStep | None:
+            last = None
+            async for step in backend.audit_verify():
                 bar.update(total=max(1, step.head_seq), progress=step.last_seq)
                 message.update(f"Checked up to entry {step.last_seq} of {step.head_seq}…")
-                self.result = step
-        except ApiError as exc:
-            message.update(f"[red]Could not verify: {escape(exc.message)}[/red]")
-            self.desk.report(exc)
+                last = step
+            return last
+
+        self.result = await self.desk.call(walk)
+        if self.result is None:
+            message.update("[red]Could not verify the chain: nothing was checked.[/red]")
             return
-        assert self.result is not None
         if self.result.first_break is None:
             bar.update(total=max(1, self.result.last_seq), progress=self.result.last_seq)
             message.update(f"[green]✓ {escape(self.result.summary)}[/green]\n[dim]Esc closes[/dim]")

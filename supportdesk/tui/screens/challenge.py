@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from supportdesk.api.errors import ApiError, Conflict, InvalidInput, NotFound, RateLimited
+from supportdesk.api.errors import Conflict, InvalidInput, NotFound, RateLimited
 from supportdesk.api.recovery import ChallengeAnswered
+from supportdesk.rules.codes import code_problem, normalise_code
+from supportdesk.tui.formatting import CODE_KEYS, mask_email
 from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.styles import stylesheet
 
@@ -61,23 +63,41 @@ def challenge_routes(profile: UserProfile, lost: Collection[str]) -> list[Challe
                     f"Text a code to {factor.phone_masked or factor.label}",
                 )
             )
-    routes.append(ChallengeRoute("email", None, f"E-mail a code to {profile.email} (on file)"))
+    routes.append(
+        ChallengeRoute("email", None, f"E-mail a code to {mask_email(profile.email)} (on file)")
+    )
     return routes
 
 
 class ChallengeDialog(DeskModal[ChallengeAnswered | None]):
-    """Choose a route, send, type what the user reads back; dismisses with the verification."""
+    """Choose a route, send, type what the user reads back; dismisses with the verification.
+
+    With one route only (often just the e-mail on file) there is nothing to choose:
+    the code is sent as the dialog opens.
+    """
 
     CSS_PATH = stylesheet("recovery")
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="challenge.cancel")
+    ]
 
-    def __init__(self, profile: UserProfile, ticket_id: str, lost: Collection[str]) -> None:
+    def __init__(
+        self,
+        profile: UserProfile,
+        ticket_id: str,
+        lost: Collection[str],
+        *,
+        waiting: ChallengeSent | None = None,
+    ) -> None:
+        """`waiting` is a code sent earlier and not yet read back: it is offered again
+        rather than sending another (the service takes one code every 30 s)."""
         super().__init__()
         self.profile = profile
         self.ticket_id = ticket_id
         self.routes = challenge_routes(profile, lost)
         self.sent: ChallengeSent | None = None
+        self.waiting = waiting
         keys = [f for f in profile.factors if f.type == "security_key" and f.id not in lost]
         self.key_note = (
             "A security key cannot be challenged over the phone: ask the user to sign in with it."
@@ -97,12 +117,26 @@ class ChallengeDialog(DeskModal[ChallengeAnswered | None]):
             )
             yield Static(escape(self.key_note), id="challenge-note")
             yield Static("", id="challenge-status")
-            yield Input(placeholder="the code the user reads back", id="challenge-code")
+            yield Input(
+                placeholder="the code the user reads back",
+                id="challenge-code",
+                max_length=16,
+                restrict=CODE_KEYS,
+            )
             yield Static("", id="challenge-message")
 
     def on_mount(self) -> None:
-        self.query_one("#challenge-code", Input).display = False
-        self.query_one("#routes", OptionList).focus()
+        code = self.query_one("#challenge-code", Input)
+        waiting = self.waiting
+        if waiting is not None and waiting.expires_at > self.desk.now():
+            self.show_sent(waiting)
+            return
+        if len(self.routes) == 1:
+            code.focus()
+            self.send(self.routes[0])
+        else:
+            code.display = False
+            self.query_one("#routes", OptionList).focus()
 
     def _say(self, text: str) -> None:
         self.query_one("#challenge-message", Static).update(escape(text))
@@ -115,20 +149,25 @@ class ChallengeDialog(DeskModal[ChallengeAnswered | None]):
     async def send(self, route: ChallengeRoute) -> None:
         self._say("Sending…")
         try:
-            client = await self.desk.ready_client()
-            sent = await client.send_challenge(
-                self.profile.id,
-                ticket_id=self.ticket_id,
-                channel=route.channel,
-                factor_id=route.factor_id,
+            sent = await self.desk.call(
+                lambda b: b.send_challenge(
+                    self.profile.id,
+                    ticket_id=self.ticket_id,
+                    channel=route.channel,
+                    factor_id=route.factor_id,
+                ),
+                expect=(InvalidInput, RateLimited, Conflict, NotFound),
             )
         except (InvalidInput, RateLimited, Conflict, NotFound) as exc:
             self._say(exc.message)
             return
-        except ApiError as exc:
+        if sent is None:
             self.dismiss(None)
-            self.desk.report(exc)
             return
+        self.show_sent(sent)
+
+    def show_sent(self, sent: ChallengeSent) -> None:
+        """The code is on its way (or was sent before): where to, and the field for it."""
         self.sent = sent
         expires = sent.expires_at.astimezone(self.desk.display_zone)
         self.query_one("#challenge-status", Static).update(
@@ -137,36 +176,44 @@ class ChallengeDialog(DeskModal[ChallengeAnswered | None]):
         )
         self._say("")
         code = self.query_one("#challenge-code", Input)
-        code.display = True
-        code.value = ""
+        if not code.display:  # a fresh route after a spent challenge: start empty
+            code.value = ""
+            code.display = True
         code.focus()
 
     @on(Input.Submitted, "#challenge-code")
     def _typed(self, event: Input.Submitted) -> None:
-        code = event.value.strip()
-        if not code:
-            self._say("Type the code the user reads out.")
+        """A code of the wrong shape is refused here and spends none of the attempts."""
+        code = normalise_code(event.value)
+        if code is None:
+            self._say(code_problem(event.value) or "Type the code the user reads out.")
+            return
+        if self.sent is None:
+            self._say("The code is still being sent: press Enter again in a moment.")
             return
         self.answer(code)
 
     @work(exclusive=True, exit_on_error=False)
     async def answer(self, code: str) -> None:
         assert self.sent is not None
+        challenge_id = self.sent.id
         try:
-            client = await self.desk.ready_client()
-            answered = await client.answer_challenge(self.sent.id, code)
+            answered = await self.desk.call(
+                lambda b: b.answer_challenge(challenge_id, code),
+                expect=(InvalidInput, Conflict, NotFound),
+            )
         except InvalidInput as exc:
             self._say(exc.message)
             self.query_one("#challenge-code", Input).value = ""
             return
         except (Conflict, NotFound) as exc:
+            self.sent = None
             self._say(f"{exc.message} Choose a route again.")
             self.query_one("#challenge-code", Input).display = False
             self.query_one("#routes", OptionList).focus()
             return
-        except ApiError as exc:
+        if answered is None:
             self.dismiss(None)
-            self.desk.report(exc)
             return
         self.notify(f"{answered.destination}: the code matched.", title="Identity check recorded")
         self.dismiss(answered)

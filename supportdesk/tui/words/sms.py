@@ -136,11 +136,20 @@ def step_resend(p: Progress) -> str:
     return f"{mark} 3 Resend the code (r): last one {delivery_status(latest)}{wait}"
 
 
+def sms_reaches(factor: SmsFactorFacts | None) -> bool:
+    """Whether a text can reach the number on file at all (the list, the line type)."""
+    return factor is not None and factor.can_send
+
+
 def step_switch(p: Progress) -> str:
+    """The last step, worded for what is possible: a resend is offered only when one is."""
     if p.switched:
-        return f"{YES} 4 Authenticator app: set up at the next sign-in (SMS stays as a backup)"
+        backup = " (SMS stays as a backup)" if sms_reaches(p.factor) else ""
+        return f"{YES} 4 Authenticator app: set up at the next sign-in{backup}"
     if p.has_authenticator:
         return f"{TODO} 4 Still nothing? The user has an authenticator app: choose it at sign-in"
+    if not sms_reaches(p.factor):
+        return f"{TODO} 4 No text can reach this number: switch to the authenticator app (t)"
     return f"{TODO} 4 Still nothing after a resend? Switch to the authenticator app (t)"
 
 

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from supportdesk.api.errors import ApiError
+from supportdesk.api.errors import InvalidInput
 from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.styles import stylesheet
 
@@ -33,7 +33,9 @@ class AuditReviewScreen(DeskModal["ReviewItem | None"]):
 
     CSS_PATH = stylesheet("audit")
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="audit_review.close")
+    ]
 
     def __init__(self, since: datetime | None, until: datetime | None, zone_name: str) -> None:
         super().__init__()
@@ -54,14 +56,14 @@ class AuditReviewScreen(DeskModal["ReviewItem | None"]):
     @work(exclusive=True, exit_on_error=False)
     async def load(self) -> None:
         try:
-            client = await self.desk.ready_client()
-            queue = await client.audit_review(
-                since=self.since, until=self.until, zone=self.zone_name
+            queue = await self.desk.call(
+                lambda b: b.audit_review(since=self.since, until=self.until, zone=self.zone_name),
+                expect=(InvalidInput,),
             )
-        except ApiError as exc:
+        except InvalidInput as exc:
             self.query_one("#review-detail", Static).update(f"[red]{escape(exc.message)}[/red]")
-            if exc.status != 422:
-                self.desk.report(exc)
+            return
+        if queue is None:
             return
         self.items = list(queue.items)
         options = self.query_one("#review-items", OptionList)

@@ -1,15 +1,19 @@
 """Export the current filter to a file, with a progress bar, in constant memory.
 
-Entries arrive from the service in streamed chunks and go to disk a batch at
-a time; the file is written as NAME.part and renamed only when complete, so
-a cancelled or failed export never leaves a file that looks whole.
+The dialog asks where to write, starting from the lead's documents folder (or the
+desk's data folder), never the folder the desk happened to start in. Entries arrive
+from the service in streamed chunks and go to disk a batch at a time, in a thread so
+the desk never freezes; the file is written as NAME.part and renamed only when
+complete, so a cancelled or failed export never leaves a file that looks whole.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+import platformdirs
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,6 +23,7 @@ from textual.widgets import Button, Input, ProgressBar, Select, Static
 
 from supportdesk.api.audit import render
 from supportdesk.api.errors import ApiError, Forbidden, ServiceUnavailable, Unauthorised
+from supportdesk.config import APP_NAME
 from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.styles import stylesheet
 
@@ -31,9 +36,24 @@ WRITE_BATCH = 500
 FORMATS: list[tuple[str, ExportFormat]] = [("CSV", "csv"), ("JSON Lines", "jsonl")]
 
 
+def export_folder(data_dir: Path | None) -> Path:
+    """Where an export goes unless the lead says otherwise: their documents folder when
+    there is one, else the desk's data folder; never the current directory."""
+    documents = Path(platformdirs.user_documents_dir())
+    if documents.is_dir():
+        return documents
+    return data_dir or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def _write(handle: IO[str], fmt: ExportFormat, batch: list[Mapping[str, Any]]) -> None:
+    handle.write(render(fmt, batch, header=False))
+
+
 class AuditExportScreen(DeskModal[None]):
     CSS_PATH = stylesheet("audit")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="audit_export.cancel")
+    ]
 
     def __init__(self, filters: AuditFilter, range_text: str) -> None:
         super().__init__()
@@ -48,9 +68,10 @@ class AuditExportScreen(DeskModal[None]):
             yield Static("Export the current filter", classes="dialog-title")
             yield Static(escape(self._filter_words()), id="export-filter")
             yield Select(FORMATS, value="csv", allow_blank=False, id="export-format", compact=True)
-            yield Input(
-                value=str(Path.cwd() / f"audit-{stamp}.csv"), id="export-path", compact=True
-            )
+            yield Static("Write to (edit the path, then Enter):", id="export-where")
+            settings = self.desk.settings
+            folder = export_folder(settings.data_dir if settings else None)
+            yield Input(value=str(folder / f"audit-{stamp}.csv"), id="export-path", compact=True)
             yield Button("Export", id="export-start", variant="primary")
             yield ProgressBar(total=100, id="export-progress", show_eta=False)
             yield Static("", id="export-message")
@@ -86,6 +107,9 @@ class AuditExportScreen(DeskModal[None]):
             self._say("[yellow]Choose a format and a file name.[/yellow]")
             return
         path = Path(text).expanduser()
+        if not path.is_absolute():
+            self._say("[yellow]Give the whole path, from / (or ~).[/yellow]")
+            return
         if path.exists():
             self._say(f"[yellow]{escape(str(path))} already exists: choose another name.[/yellow]")
             return
@@ -101,23 +125,26 @@ class AuditExportScreen(DeskModal[None]):
         bar = self.query_one("#export-progress", ProgressBar)
         complete = False
         try:
-            client = await self.desk.ready_client()
-            with part.open("w", encoding="utf-8", newline="") as handle:
+            backend = await self.desk.ready_backend()
+            handle = await asyncio.to_thread(part.open, "w", encoding="utf-8", newline="")
+            try:
                 if fmt == "csv":
-                    handle.write(render("csv", [], header=True))
+                    await asyncio.to_thread(handle.write, render("csv", [], header=True))
                 batch: list[Mapping[str, Any]] = []
-                async for entry, fraction in client.audit_export(self.filters):
+                async for entry, fraction in backend.audit_export(self.filters, saved_as=fmt):
                     batch.append(entry.model_dump())
                     if len(batch) >= WRITE_BATCH:
-                        handle.write(render(fmt, batch, header=False))
+                        await asyncio.to_thread(_write, handle, fmt, batch)
                         self.written += len(batch)
                         batch = []
                         bar.update(progress=fraction * 100)
                         self._say(f"{self.written} entries written…")
                 if batch:
-                    handle.write(render(fmt, batch, header=False))
+                    await asyncio.to_thread(_write, handle, fmt, batch)
                     self.written += len(batch)
-            part.replace(path)
+            finally:
+                await asyncio.to_thread(handle.close)
+            await asyncio.to_thread(part.replace, path)
             complete = True
         except OSError as exc:
             self._say(f"[red]Cannot write {escape(str(path))}: {escape(str(exc))}[/red]")
