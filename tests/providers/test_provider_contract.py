@@ -32,7 +32,7 @@ from supportdesk.service.ops.idempotency import Answer, Once
 from supportdesk.service.provider import Capability
 from supportdesk.service.provider.builtin import CAPABILITIES as BUILTIN
 from tests.providers.dict_provider import NO_SMS, DictProvider, dict_context
-from tests.service.test_recovery_support import audit_rows, factor_code, latest_message_code
+from tests.service.support import audit_rows, factor_code, latest_message_code
 from tests.support import agent_code
 
 NO_KEY = Once(key=None, fingerprint="-")

@@ -15,7 +15,7 @@ from supportdesk.api.recovery import RecoveryResult
 from supportdesk.embedded import client_for
 from supportdesk.rules.policy import Action
 from supportdesk.service.context import ServiceContext
-from tests.service.test_recovery_support import (
+from tests.service.support import (
     audit_rows,
     email_verification,
     enduser_sign_in,

@@ -10,7 +10,7 @@ from supportdesk.api.audit import AuditCounts, AuditFilter
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import InvalidInput
 from supportdesk.service.context import ServiceContext
-from tests.service.test_audit_read import add_entry
+from tests.service.support import add_entry
 from tests.support import sign_in_as
 
 

@@ -15,7 +15,7 @@ from supportdesk.rules.audit_chain import verify_chain
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.ops.audit_log import iter_batches
-from tests.service.test_audit_read import add_entry
+from tests.service.support import add_entry
 from tests.support import sign_in_as
 
 

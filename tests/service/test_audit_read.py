@@ -9,35 +9,9 @@ import pytest
 from supportdesk.api.audit import AuditFilter
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import Forbidden, InvalidInput
-from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
+from tests.service.support import add_entry
 from tests.support import sign_in_as
-
-
-async def add_entry(
-    ctx: ServiceContext,
-    *,
-    ago: timedelta = timedelta(0),
-    actor: str = "demo-agent",
-    action: str = "mfa.reset",
-    user: str | None = "u1001",
-    outcome: str = "success",
-    ticket: str | None = None,
-) -> int:
-    """One audit entry written the way a router writes it, `ago` before the frozen now."""
-    async with ctx.engine.begin() as conn:
-        return await append_audit(
-            conn,
-            at=ctx.clock.now() - ago,
-            actor=Actor(actor, "agent"),
-            action=action,
-            outcome=outcome,
-            target_user=user,
-            ticket_id=ticket,
-            reason="user lost their phone",
-            verification=["video call", "manager confirmed"],
-            detail={"factor": "totp"},
-        )
 
 
 async def test_pages_run_newest_first_and_the_cursor_reaches_the_oldest(

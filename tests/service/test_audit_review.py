@@ -16,7 +16,7 @@ from supportdesk.service.ops.audit_review import (
     repeat_resets,
     reset_spikes,
 )
-from tests.service.test_audit_read import add_entry
+from tests.service.support import add_entry
 from tests.support import sign_in_as
 
 FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

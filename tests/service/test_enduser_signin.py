@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from sqlalchemy import select
 
 from supportdesk.api import errors
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.store.schema import factors, users
-
-
-async def totp_user(ctx: ServiceContext) -> tuple[str, str]:
-    async with ctx.engine.connect() as conn:
-        email, secret = (
-            await conn.execute(
-                select(users.c.email, factors.c.totp_secret)
-                .join(factors, factors.c.user_id == users.c.id)
-                .where(factors.c.type == "totp")
-                .where(users.c.id == "u1005")
-            )
-        ).one()
-    return str(email), str(secret)
+from tests.service.support import totp_user
 
 
 async def test_the_right_code_signs_the_user_in(

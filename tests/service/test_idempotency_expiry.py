@@ -14,7 +14,7 @@ from supportdesk.rules.policy import Action
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.ops.idempotency import KEY_TTL
 from supportdesk.service.store.schema import idempotency_keys
-from tests.service.test_recovery_support import audit_rows
+from tests.service.support import audit_rows
 from tests.support import sign_in_as
 
 

@@ -11,7 +11,7 @@ from supportdesk.api import errors
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.security import Passwords
-from tests.service.test_enduser_signin import totp_user
+from tests.service.support import totp_user
 from tests.support import agent_code
 
 

@@ -16,7 +16,7 @@ from supportdesk.rules.policy import SERVICE_ACCOUNT_GUIDANCE, Action
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.security import normalise_access_code
 from supportdesk.service.store.schema import factors, message_outbox, user_sessions
-from tests.service.test_recovery_support import (
+from tests.service.support import (
     audit_rows,
     email_verification,
     enduser_sign_in,

@@ -15,7 +15,7 @@ from supportdesk.rules.policy import Action
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.http.app import build_app
 from supportdesk.service.http.idempotency import REPLAY_HEADER
-from tests.service.test_recovery_support import audit_rows, email_verification, enduser_sign_in
+from tests.service.support import audit_rows, email_verification, enduser_sign_in
 from tests.support import sign_in_as
 
 

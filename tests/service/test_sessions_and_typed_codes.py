@@ -18,8 +18,7 @@ from supportdesk.service.context import ServiceContext
 from supportdesk.service.demo.phone import read_demo_phone
 from supportdesk.service.http.app import build_app
 from supportdesk.service.store.schema import agents, recovery_challenges
-from tests.service.test_enduser_signin import totp_user
-from tests.service.test_recovery_support import audit_rows, latest_message_code
+from tests.service.support import audit_rows, latest_message_code, totp_user
 from tests.support import agent_code, sign_in_as
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -11,7 +11,7 @@ import pytest
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import Conflict, InvalidInput, RateLimited
 from supportdesk.service.context import ServiceContext
-from tests.service.test_sms_resend import TYLER, TYLER_EMAIL, audit_rows
+from tests.service.support import TYLER, TYLER_EMAIL, sms_audit_rows
 from tests.support import sign_in_as
 
 
@@ -61,7 +61,7 @@ async def test_a_stated_number_is_compared_with_the_one_on_file(
     assert check.verdict == verdict
     assert check.matches == (verdict in ("same", "same_other_notation"))
     assert "5055550162" not in check.model_dump_json()
-    [entry] = await audit_rows(ctx, TYLER)
+    [entry] = await sms_audit_rows(ctx, TYLER)
     assert (entry["action"], entry["outcome"], entry["ticket_id"]) == (
         "sms.compare_number",
         verdict,
@@ -125,7 +125,7 @@ async def test_comparisons_are_rate_limited(client: SupportDeskClient, ctx: Serv
     with pytest.raises(RateLimited) as refused:
         await client.compare_sms_number(TYLER, "+1 505 555 0162")
     assert refused.value.retry_after_s > 500
-    assert (await audit_rows(ctx, TYLER))[-1]["outcome"] == "rate_limited"
+    assert (await sms_audit_rows(ctx, TYLER))[-1]["outcome"] == "rate_limited"
 
 
 async def test_switching_to_the_authenticator_app_takes_effect_at_next_sign_in(
@@ -146,7 +146,7 @@ async def test_switching_to_the_authenticator_app_takes_effect_at_next_sign_in(
 
     again = await client.switch_to_authenticator(TYLER, "asked twice")
     assert again.enrol_required == "totp"
-    entries = await audit_rows(ctx, TYLER)
+    entries = await sms_audit_rows(ctx, TYLER)
     assert [(e["action"], e["outcome"]) for e in entries] == [
         ("sms.switch_to_authenticator", "success"),
         ("sms.switch_to_authenticator", "unchanged"),
@@ -164,7 +164,7 @@ async def test_no_switch_for_a_user_who_already_has_the_app_or_a_service_account
         await client.switch_to_authenticator("u1010", "walk")
     with pytest.raises(InvalidInput, match="credential manager"):
         await client.switch_to_authenticator("u1033", "walk")
-    assert [e["outcome"] for e in await audit_rows(ctx, "u1010")] == ["refused"]
+    assert [e["outcome"] for e in await sms_audit_rows(ctx, "u1010")] == ["refused"]
     assert (await client.get_user("u1010")).enrol_required is None
 
 

@@ -9,17 +9,14 @@ from datetime import datetime, timedelta
 
 import pytest
 from pydantic import BaseModel
-from sqlalchemy import RowMapping, select
+from sqlalchemy import select
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import InvalidInput, RateLimited, Unauthorised
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.store.schema import audit_log, message_outbox, sms_codes
+from supportdesk.service.store.schema import message_outbox, sms_codes
+from tests.service.support import TYLER, TYLER_EMAIL, TYLER_PHONE, sms_audit_rows
 from tests.support import sign_in_as
-
-TYLER = "u1002"  # T-1042, "I'm not getting the text code"
-TYLER_EMAIL = "tyler.brooks@redmesafreight.example"
-TYLER_PHONE = "+15055550162"
 
 
 async def texts_to(ctx: ServiceContext, e164: str | None = None) -> list[str]:
@@ -49,17 +46,6 @@ def without_times(model: BaseModel) -> str:
         return value
 
     return json.dumps(strip(model.model_dump()), default=str)
-
-
-async def audit_rows(ctx: ServiceContext, user_id: str, prefix: str = "sms.") -> list[RowMapping]:
-    async with ctx.engine.connect() as conn:
-        result = await conn.execute(
-            select(audit_log)
-            .where(audit_log.c.target_user == user_id)
-            .where(audit_log.c.action.startswith(prefix))
-            .order_by(audit_log.c.seq)
-        )
-        return [r._mapping for r in result]
 
 
 async def tyler_signs_in_with(client: SupportDeskClient, code: str) -> str:
@@ -132,7 +118,7 @@ async def test_a_resend_inside_the_limits_answers_429_with_the_wait(
     assert "5 codes an hour" in hourly.value.message
     assert hourly.value.retry_after_s == 3600 - 160  # the first code of the hour ages out
 
-    outcomes = [r["outcome"] for r in await audit_rows(ctx, TYLER)]
+    outcomes = [r["outcome"] for r in await sms_audit_rows(ctx, TYLER)]
     assert outcomes.count("rate_limited") == 2
     assert outcomes.count("queued") == 5
 
@@ -160,7 +146,7 @@ async def test_numbers_that_cannot_get_a_text_are_refused_before_sending(
     assert words.lower() in refused.value.message.lower()
     assert "authenticator app" in refused.value.message
     assert not await texts_to(ctx)
-    [entry] = await audit_rows(ctx, user_id)
+    [entry] = await sms_audit_rows(ctx, user_id)
     assert (entry["action"], entry["outcome"]) == ("sms.resend", "refused")
     assert await client.sms_deliveries(user_id) == []
 
@@ -170,7 +156,7 @@ async def test_a_resend_is_audited_with_the_ticket_and_without_the_number(
 ) -> None:
     await sign_in_as(client, ctx, "demo-agent")
     await client.resend_sms_code(TYLER, ticket_id="T-1042", reason="user says nothing arrives")
-    [entry] = await audit_rows(ctx, TYLER)
+    [entry] = await sms_audit_rows(ctx, TYLER)
     assert entry["action"] == "sms.resend"
     assert entry["actor"] == "demo-agent"
     assert entry["ticket_id"] == "T-1042"
@@ -205,7 +191,7 @@ async def test_the_end_user_can_ask_for_a_code_on_the_sign_in_page(
         await client.enduser_send_sms(started.challenge_id)
     verified = await client.enduser_verify(started.challenge_id, "sms", code)
     assert verified.status == "signed_in"
-    entries = await audit_rows(ctx, TYLER)
+    entries = await sms_audit_rows(ctx, TYLER)
     assert [(e["actor"], e["actor_role"], e["action"], e["outcome"]) for e in entries] == [
         (TYLER, "enduser", "sms.send", "queued"),
         (TYLER, "enduser", "sms.send", "rate_limited"),
@@ -235,5 +221,5 @@ async def test_resend_log_and_sign_in_on_each_store(
     with pytest.raises(Unauthorised):
         await tyler_signs_in_with(any_client, old_code)
     assert await tyler_signs_in_with(any_client, new_code) == "signed_in"
-    outcomes = [r["outcome"] for r in await audit_rows(any_ctx, TYLER)]
+    outcomes = [r["outcome"] for r in await sms_audit_rows(any_ctx, TYLER)]
     assert outcomes == ["queued", "rate_limited", "queued"]

@@ -6,7 +6,7 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.embedded import client_for
 from supportdesk.rules.policy import Action
 from supportdesk.service.context import ServiceContext
-from tests.service.test_recovery_support import email_verification
+from tests.service.support import email_verification
 from tests.support import sign_in_as
 
 

@@ -9,7 +9,7 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.errors import RateLimited
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.demo.phone import read_demo_phone
-from tests.service.test_recovery_support import email_verification
+from tests.service.support import email_verification
 from tests.support import sign_in_as
 
 

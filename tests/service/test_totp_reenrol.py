@@ -18,7 +18,7 @@ from supportdesk.rules.policy import Check
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.demo.phone import read_demo_phone
 from supportdesk.service.store.schema import factors, users
-from tests.service.test_recovery_support import (
+from tests.service.support import (
     audit_rows,
     email_verification,
     factor_code,

@@ -21,7 +21,7 @@ from supportdesk.rules.policy import Check
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.store.approvals import params_of as approval_params
 from supportdesk.service.store.schema import approvals, factors
-from tests.service.test_recovery_support import audit_rows, email_verification, user_email
+from tests.service.support import audit_rows, email_verification, user_email
 from tests.support import sign_in_as
 
 DENISE = "u1004"  # an administrator; her only factor is Authy (T-1052)

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.terminal.test_real_terminal import Terminal
+from tests.terminal.support import Terminal
 
 pytestmark = [
     pytest.mark.tmux,

@@ -1,5 +1,5 @@
-"""Helpers for the lost-phone tests (no tests here): read what the user received, answer
-challenges as the user would, and read the audit log and the store directly."""
+"""Helpers for the service tests (no tests here): read what the user received, answer
+challenges as the user would, write and read the audit log and the store directly."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ from datetime import timedelta
 from typing import Any
 
 import pyotp
-from sqlalchemy import func, select
+from sqlalchemy import RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.api.models import EndUserSignInResult
+from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.store.schema import approvals, audit_log, factors, message_outbox, users
 from tests.support import sign_in_as
+
+TYLER = "u1002"  # T-1042, "I'm not getting the text code"
+TYLER_EMAIL = "tyler.brooks@redmesafreight.example"
+TYLER_PHONE = "+15055550162"
 
 USER_PASSWORD = "demo"
 """Every demo user shares the published demo password."""
@@ -101,3 +106,56 @@ async def second_client(ctx: ServiceContext, username: str) -> SupportDeskClient
     other = client_for(ctx)
     await sign_in_as(other, ctx, username)
     return other
+
+
+async def add_entry(
+    ctx: ServiceContext,
+    *,
+    ago: timedelta = timedelta(0),
+    actor: str = "demo-agent",
+    action: str = "mfa.reset",
+    user: str | None = "u1001",
+    outcome: str = "success",
+    ticket: str | None = None,
+) -> int:
+    """One audit entry written the way a router writes it, `ago` before the frozen now."""
+    async with ctx.engine.begin() as conn:
+        return await append_audit(
+            conn,
+            at=ctx.clock.now() - ago,
+            actor=Actor(actor, "agent"),
+            action=action,
+            outcome=outcome,
+            target_user=user,
+            ticket_id=ticket,
+            reason="user lost their phone",
+            verification=["video call", "manager confirmed"],
+            detail={"factor": "totp"},
+        )
+
+
+async def totp_user(ctx: ServiceContext) -> tuple[str, str]:
+    async with ctx.engine.connect() as conn:
+        email, secret = (
+            await conn.execute(
+                select(users.c.email, factors.c.totp_secret)
+                .join(factors, factors.c.user_id == users.c.id)
+                .where(factors.c.type == "totp")
+                .where(users.c.id == "u1005")
+            )
+        ).one()
+    return str(email), str(secret)
+
+
+async def sms_audit_rows(
+    ctx: ServiceContext, user_id: str, prefix: str = "sms."
+) -> list[RowMapping]:
+    """The user's entries whose action starts with `prefix`, oldest first."""
+    async with ctx.engine.connect() as conn:
+        result = await conn.execute(
+            select(audit_log)
+            .where(audit_log.c.target_user == user_id)
+            .where(audit_log.c.action.startswith(prefix))
+            .order_by(audit_log.c.seq)
+        )
+        return [r._mapping for r in result]
