@@ -45,3 +45,19 @@ class ServiceSettings(BaseSettings):
     approval_ttl_s: int = 24 * 3600
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024
+    # -- guessing and flooding (issue 11; docs/security.md says why) ---------------------
+    # Staff: five failures from one source lock that account *from that source*; the
+    # account as a whole backs off only after many more, from anywhere, and even then
+    # not for addresses it signed in from successfully in the last `known_source_days`.
+    account_lockout_attempts: int = 20
+    known_source_days: int = 30
+    # Any sign-in from one source address: failures per minute before it is throttled.
+    source_failures_per_min: int = 10
+    # End users: wrong passwords, and wrong codes across all challenges, per user.
+    enduser_password_failures: int = 10
+    enduser_code_failures: int = 10
+    enduser_lockout_s: int = 15 * 60
+    # Proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8).
+    trusted_proxies: list[str] = []
+    # Requests with a larger body are refused (413) before anything reads it.
+    max_body_bytes: int = 1024 * 1024

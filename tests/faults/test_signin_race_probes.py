@@ -2,9 +2,8 @@
 
 A TOTP code is good for one session, and a lock-out stops password checks at
 the limit, however many requests arrive at once and whichever process takes
-them. SQLite's immediate transactions already serialise the check-and-count;
-on PostgreSQL the agent row is read without a lock and written back, so the
-same code opens several sessions and every wrong password is checked.
+them. SQLite's immediate transactions serialise the check-and-count; on
+PostgreSQL the sign-in locks the agent row (FOR UPDATE) for the same effect.
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ import asyncio
 import pytest
 
 from bench.serving import sign_in_body
-from tests.faults.served import Served, on_stores
+from tests.faults.served import Served
+from tests.faults.stores import served_store_params
 
 SERVE_PROCESSES = 2
 LOCKOUT_ATTEMPTS = 5  # ServiceSettings.lockout_attempts
@@ -35,10 +35,7 @@ async def at_once(served: Served, bodies: list[dict[str, str]]) -> list[int]:
 
 @pytest.mark.parametrize(
     "served",
-    on_stores(
-        fails_on={"postgres"},
-        reason="issue 11: last_totp_step is read without a lock: one code, several sessions",
-    ),
+    served_store_params(),
     indirect=True,
 )
 async def test_one_valid_code_sent_eight_times_at_once_opens_one_session(served: Served) -> None:
@@ -52,10 +49,7 @@ async def test_one_valid_code_sent_eight_times_at_once_opens_one_session(served:
 
 @pytest.mark.parametrize(
     "served",
-    on_stores(
-        fails_on={"postgres"},
-        reason="issue 11: failed_attempts is read and written back: ~20 checks, limit 5",
-    ),
+    served_store_params(),
     indirect=True,
 )
 async def test_twenty_wrong_passwords_at_once_are_checked_only_up_to_the_limit(

@@ -75,6 +75,12 @@ def agent_signin(actor: Actor, outcome: str, **detail: Any) -> Entry:
     return Entry(actor, "agent.signin", outcome, detail=_detail(detail) if detail else None)
 
 
+def enduser_locked_out(email: str, step: str, **detail: Any) -> Entry:
+    """An end user's budget of wrong passwords or codes ran out (`step`: password, code)."""
+    actor = Actor(name=email[:64], role="enduser")
+    return Entry(actor, "enduser.signin", "locked_out", detail={"step": step, **detail})
+
+
 def agent_signout(actor: Actor, reason: str | None = None) -> Entry:
     """The session ended: signed out, or locked (`reason`, when the desk said which)."""
     return Entry(actor, "agent.signout", "success", detail={"reason": reason} if reason else None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -10,6 +12,9 @@ from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import Unauthorised
 from supportdesk.service.ops import sessions
 from supportdesk.service.ops.common import Principal
+from supportdesk.service.ops.guarding import LOCAL_SOURCE
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def get_ctx(request: Request) -> ServiceContext:
@@ -24,6 +29,43 @@ def request_id(request: Request) -> str:
 
 Ctx = Annotated[ServiceContext, Depends(get_ctx)]
 RequestId = Annotated[str, Depends(request_id)]
+
+
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in trusted)
+
+
+def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_source(request: Request, ctx: Ctx) -> str:
+    """The caller's address, for per-source limits.
+
+    X-Forwarded-For is believed only when the peer is a configured trusted proxy
+    (`trusted_proxies`); then the nearest address in it that is not itself a trusted
+    proxy is the client. Anyone else could write anything in that header.
+    """
+    peer = request.client.host if request.client else LOCAL_SOURCE
+    networks = _networks(tuple(ctx.settings.trusted_proxies))
+    if not networks or not _trusted(peer, networks):
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        if not _trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # a proxy passed on garbage: count it against the proxy
+    return peer
+
+
+ClientSource = Annotated[str, Depends(client_source)]
 
 
 async def current_agent(

@@ -7,32 +7,61 @@ codes and then is spent, so the code prompt is no oracle for six digits.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
 from supportdesk.api.models import EndUserMfaResult, EndUserSignInResult
 from supportdesk.rules.codes import code_problem, normalise_code
+from supportdesk.service.audit import entries as audit
+from supportdesk.service.audit import record
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.errors import InvalidInput, Unauthorised
+from supportdesk.service.errors import InvalidInput, RateLimited, ServiceError, Unauthorised
 from supportdesk.service.ops.common import user_of
 from supportdesk.service.provider import Capability, require
-from supportdesk.service.store import signin_challenges
+from supportdesk.service.settings import ServiceSettings
+from supportdesk.service.store import ratelimit, signin_challenges
+from supportdesk.service.store.ratelimit import Limit
 
 NOT_ACCEPTED = "the code was not accepted"
 MAX_FAILED_CODES = 5
 
 
 async def sign_in(ctx: ServiceContext, email: str, password: str) -> EndUserSignInResult:
+    """A challenge for the right password; wrong ones spend the address's budget.
+
+    The budget is per e-mail address, known or not (so it tells nothing about which
+    exist): past it, the password is not even checked until the lock-out passes.
+    """
     require(ctx.provider, Capability.ENDUSER_SIGNIN)
     now = ctx.clock.now()
+    email = email.strip().lower()
+    bucket = _bucket("password", hashlib.sha256(email.encode()).hexdigest()[:40])
+    settings = ctx.settings
+    refusal: ServiceError | None = None
     async with ctx.engine.begin() as conn:
-        user = await ctx.provider.check_password(conn, email.strip().lower(), password)
-        if user is None:
-            raise Unauthorised("wrong e-mail address or password")
-        challenge_id = secrets.token_urlsafe(16)
-        expires = now + timedelta(seconds=ctx.settings.signin_challenge_s)
-        await signin_challenges.open_challenge(conn, challenge_id, user.id, now, expires)
-        methods = sorted({f.type for f in await ctx.provider.factors(conn, user.id)})
+        await ratelimit.hold(conn, bucket)
+        wait = await ratelimit.wait_s(conn, bucket, now, [_limit(settings, "password")])
+        user = None if wait else await ctx.provider.check_password(conn, email, password)
+        if wait:
+            refusal = _locked(wait)
+        elif user is None:
+            failures = await ratelimit.hit(conn, bucket, now, _lockout(settings))
+            refusal = Unauthorised("wrong e-mail address or password")
+            if failures >= settings.enduser_password_failures:
+                entry = audit.enduser_locked_out(
+                    email, "password", failures=failures, retry_after_s=settings.enduser_lockout_s
+                )
+                await record(conn, entry, at=now)
+                refusal = _locked(settings.enduser_lockout_s)
+        else:
+            await ratelimit.clear(conn, bucket)
+            challenge_id = secrets.token_urlsafe(16)
+            expires = now + timedelta(seconds=settings.signin_challenge_s)
+            await signin_challenges.open_challenge(conn, challenge_id, user.id, now, expires)
+            methods = sorted({f.type for f in await ctx.provider.factors(conn, user.id)})
+    if refusal is not None or user is None:
+        raise refusal or Unauthorised("wrong e-mail address or password")
     status = (
         "setup_required" if user.mfa_status == "setup_required" or not methods else "mfa_required"
     )
@@ -59,15 +88,23 @@ async def verify(
             raise InvalidInput(code_problem(code) or "type the 6-digit code", field="code")
         code = digits
     now = ctx.clock.now()
+    settings = ctx.settings
     token: str | None = None
+    refusal: ServiceError = Unauthorised(NOT_ACCEPTED)
     async with ctx.engine.begin() as conn:
         challenge = await signin_challenges.live(conn, challenge_id, now)
         if challenge is None:
             raise Unauthorised("the sign-in has expired: start again")
+        bucket = _bucket("codes", challenge.user_id)
+        await ratelimit.hold(conn, bucket)
+        wait = await ratelimit.wait_s(conn, bucket, now, [_limit(settings, "code")])
+        if wait:
+            raise _locked(wait)
         user = await user_of(ctx, conn, challenge.user_id)
         status = await ctx.provider.check_signin_code(conn, user, method, code, now)
         if status is None:
-            # Each sign-in gets a few guesses, then the password must be typed again.
+            # Each sign-in gets a few guesses, then the password must be typed again;
+            # and the user's guesses across sign-ins run into a budget of their own.
             failures = (challenge.failed_codes or 0) + 1
             spent = failures >= MAX_FAILED_CODES
             await signin_challenges.record_failure(
@@ -76,9 +113,43 @@ async def verify(
             refusal = Unauthorised(
                 "too many wrong codes: sign in again from the start" if spent else NOT_ACCEPTED
             )
+            wrong = await ratelimit.hit(conn, bucket, now, _lockout(settings))
+            if wrong >= settings.enduser_code_failures:
+                entry = audit.enduser_locked_out(
+                    user.email,
+                    "code",
+                    failures=wrong,
+                    retry_after_s=settings.enduser_lockout_s,
+                )
+                await record(conn, entry, at=now)
+                refusal = _locked(settings.enduser_lockout_s)
         else:
+            await ratelimit.clear(conn, bucket)
             await signin_challenges.use(conn, challenge_id, now)
             token = await ctx.provider.open_user_session(conn, user, now)
     if status is None or token is None:
         raise refusal  # after the transaction, so the failed attempt is counted
     return EndUserMfaResult(status=status, session_token=token)
+
+
+def _bucket(kind: str, key: str) -> str:
+    return f"enduser-{kind}:{key}"
+
+
+def _lockout(settings: ServiceSettings) -> timedelta:
+    return timedelta(seconds=settings.enduser_lockout_s)
+
+
+def _limit(settings: ServiceSettings, step: str) -> Limit:
+    """Failures allowed in the lock-out window before the step is refused outright."""
+    count = (
+        settings.enduser_password_failures if step == "password" else settings.enduser_code_failures
+    )
+    return Limit(count, _lockout(settings), f"wrong {step}s")
+
+
+def _locked(wait: int) -> RateLimited:
+    return RateLimited(
+        f"too many wrong tries: sign-in is locked, try again in {wait // 60 + 1} min",
+        retry_after_s=wait,
+    )

@@ -3,8 +3,10 @@ bearer token on every call, and sign out or lock the desk."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.api.models import Agent, AgentSession
 from supportdesk.rules.codes import code_problem, normalise_code
@@ -19,9 +21,11 @@ from supportdesk.service.errors import (
     ServiceError,
     Unauthorised,
 )
+from supportdesk.service.ops import guarding
 from supportdesk.service.ops.common import Principal
+from supportdesk.service.ops.guarding import LOCAL_SOURCE
 from supportdesk.service.security import check_totp, new_token, token_digest
-from supportdesk.service.store import agents
+from supportdesk.service.store import agents, ratelimit
 
 WRONG_CREDENTIALS = "wrong username, password or code"
 CODE_ALREADY_USED = "That code was already used: wait for the next one (up to 30 s)."
@@ -31,79 +35,117 @@ SignOutReason = Literal["sign_out", "lock"]
 
 
 async def sign_in(
-    ctx: ServiceContext, username: str, password: str, code: str, *, request_id: str
+    ctx: ServiceContext,
+    username: str,
+    password: str,
+    code: str,
+    *,
+    request_id: str,
+    source: str = LOCAL_SOURCE,
 ) -> AgentSession:
-    """A session for the right password and a fresh code; every attempt is audited.
+    """A session for the right password and a fresh code; attempts are audited.
 
     A code of the wrong shape is refused before anything is checked (and counts for
-    nothing); five failures lock the account for `lockout_s`.
+    nothing). Failures are counted per source address and per account (see
+    docs/security.md): a flood from one source is throttled before any hash is
+    computed, with one audit entry per minute rather than one per try.
     """
     digits = normalise_code(code)
     if digits is None:
         raise InvalidInput(code_problem(code) or "type the 6-digit code", field="code")
     now = ctx.clock.now()
-    settings = ctx.settings
     refusal: ServiceError | None = None
     session: AgentSession | None = None
     async with ctx.engine.begin() as conn:
-        row = await agents.by_username(conn, username)
-        actor = Actor(name=username[:64], role=row.role if row else "unknown")
-        if row is None:
-            await ctx.passwords.check(await ctx.passwords.make(_DECOY), password)  # same cost
-            entry = audit.agent_signin(actor, "failed", why="unknown username")
-            refusal = Unauthorised(WRONG_CREDENTIALS)
-        elif row.locked_until is not None and row.locked_until > now:
-            wait = int((row.locked_until - now).total_seconds()) + 1
-            entry = audit.agent_signin(actor, "refused", why="locked out", retry_after_s=wait)
+        source_wait = await ratelimit.wait_s(
+            conn, guarding.source_bucket(source), now, [guarding.source_limit(ctx.settings)]
+        )
+        if source_wait > 0:
+            entry = await guarding.throttled_entry(conn, username, source, now, source_wait)
             refusal = RateLimited(
-                f"too many failed sign-ins: try again in {wait // 60 + 1} min", retry_after_s=wait
+                f"too many failed sign-ins from this address: try again in {source_wait} s",
+                retry_after_s=source_wait,
             )
         else:
-            match = None
-            if await ctx.passwords.check(row.password_hash, password):
-                match = check_totp(row.totp_secret, digits, now, row.last_totp_step)
-            if match is None or match.step is None:
-                failures = row.failed_attempts + 1
-                locked = failures >= settings.lockout_attempts
-                await agents.record_failure(
-                    conn,
-                    row.id,
-                    failures=0 if locked else failures,
-                    locked_until=now + timedelta(seconds=settings.lockout_s) if locked else None,
-                )
-                reused = match is not None and match.reused
-                why = {"why": "code already used"} if reused else {}
-                entry = audit.agent_signin(
-                    actor, "locked_out" if locked else "failed", failed_attempts=failures, **why
-                )
-                if locked:
-                    refusal = RateLimited(
-                        f"{failures} failed sign-ins: locked for {settings.lockout_s // 60} min",
-                        retry_after_s=settings.lockout_s,
-                    )
-                elif reused:
-                    refusal = CodeAlreadyUsed(CODE_ALREADY_USED, field="code")
-                else:
-                    refusal = Unauthorised(WRONG_CREDENTIALS)
+            # Locked to this transaction: the check and the count cannot interleave.
+            row = await agents.by_username(conn, username, lock=True)
+            if row is None:
+                await ctx.passwords.check(await ctx.passwords.make(_DECOY), password)  # same cost
+                await guarding.count_source_failure(conn, ctx.settings, source, now)
+                actor = Actor(name=username[:64], role="unknown")
+                entry = audit.agent_signin(actor, "failed", why="unknown username", source=source)
+                refusal = Unauthorised(WRONG_CREDENTIALS)
             else:
-                token = new_token()
-                expires = now + timedelta(seconds=settings.token_absolute_s)
-                await agents.record_success(conn, row.id, match.step)
-                await agents.open_session(conn, row.id, token_digest(token), now, expires)
-                entry = audit.agent_signin(actor, "success")
-                session = AgentSession(
-                    token=token,
-                    agent=Agent(
-                        username=row.username, display_name=row.display_name, role=row.role
-                    ),
-                    expires_at=expires,
-                    idle_timeout_s=settings.token_idle_s,
+                entry, refusal, session = await _check(
+                    ctx, conn, row, password, digits, source, now
                 )
-        await record(conn, entry, at=now, request_id=request_id)
+        if entry is not None:
+            await record(conn, entry, at=now, request_id=request_id)
     if refusal is not None:
         raise refusal
     assert session is not None
     return session
+
+
+async def _check(
+    ctx: ServiceContext,
+    conn: AsyncConnection,
+    row: Any,
+    password: str,
+    digits: str,
+    source: str,
+    now: datetime,
+) -> tuple[audit.Entry | None, ServiceError | None, AgentSession | None]:
+    """The locked agent row's sign-in: lock-outs first, then the password and the code."""
+    settings = ctx.settings
+    actor = Actor(name=row.username, role=row.role)
+    wait = await guarding.locked_for(conn, settings, row, source, now)
+    if wait > 0:
+        entry = audit.agent_signin(
+            actor, "refused", why="locked out", retry_after_s=wait, source=source
+        )
+        locked_out = RateLimited(
+            f"too many failed sign-ins: try again in {wait // 60 + 1} min", retry_after_s=wait
+        )
+        return entry, locked_out, None
+    match = None
+    if await ctx.passwords.check(row.password_hash, password):
+        match = check_totp(row.totp_secret, digits, now, row.last_totp_step)
+    if match is None or match.step is None:
+        reused = match is not None and match.reused
+        failures, locked = await guarding.count_failure(
+            conn, settings, row, source, now, wrong_password=match is None
+        )
+        why = {"why": "code already used"} if reused else {}
+        entry = audit.agent_signin(
+            actor,
+            "locked_out" if locked else "failed",
+            failed_attempts=failures,
+            source=source,
+            **why,
+        )
+        if locked:
+            refusal: ServiceError = RateLimited(
+                f"{failures} failed sign-ins: locked for {settings.lockout_s // 60} min",
+                retry_after_s=settings.lockout_s,
+            )
+        elif reused:
+            refusal = CodeAlreadyUsed(CODE_ALREADY_USED, field="code")
+        else:
+            refusal = Unauthorised(WRONG_CREDENTIALS)
+        return entry, refusal, None
+    token = new_token()
+    expires = now + timedelta(seconds=settings.token_absolute_s)
+    await agents.record_success(conn, row.id, match.step)
+    await guarding.forgive(conn, settings, row.id, source, now)
+    await agents.open_session(conn, row.id, token_digest(token), now, expires)
+    session = AgentSession(
+        token=token,
+        agent=Agent(username=row.username, display_name=row.display_name, role=row.role),
+        expires_at=expires,
+        idle_timeout_s=settings.token_idle_s,
+    )
+    return audit.agent_signin(actor, "success", source=source), None, session
 
 
 async def principal(ctx: ServiceContext, token: str) -> Principal:

@@ -11,8 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from supportdesk.service.store.schema import agent_sessions, agents
 
 
-async def by_username(conn: AsyncConnection, username: str) -> Row[Any] | None:
-    return (await conn.execute(select(agents).where(agents.c.username == username))).first()
+async def by_username(
+    conn: AsyncConnection, username: str, *, lock: bool = False
+) -> Row[Any] | None:
+    """The agent; with `lock`, the row stays locked to this transaction (PostgreSQL
+    ``FOR UPDATE``; SQLite's IMMEDIATE transaction already holds the write lock), so a
+    sign-in's check-and-count cannot interleave with another's."""
+    stmt = select(agents).where(agents.c.username == username)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await conn.execute(stmt)).first()
 
 
 async def record_failure(
@@ -26,11 +34,14 @@ async def record_failure(
 
 
 async def record_success(conn: AsyncConnection, agent_id: int, step: int) -> None:
-    """Failures forgotten, and the code's step spent so it cannot sign in again."""
+    """Failures forgotten, and the code's step spent so it cannot sign in again.
+
+    An account-wide lock stays until it passes: a known desk signing in through it
+    (docs/security.md) does not open the account to everyone else."""
     await conn.execute(
         agents.update()
         .where(agents.c.id == agent_id)
-        .values(failed_attempts=0, locked_until=None, last_totp_step=step)
+        .values(failed_attempts=0, last_totp_step=step)
     )
 
 

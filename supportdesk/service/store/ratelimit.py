@@ -22,6 +22,16 @@ class Limit:
     description: str
 
 
+async def hold(conn: AsyncConnection, bucket: str) -> None:
+    """Queue on the bucket for the rest of the transaction, so a check and the hit it
+    leads to cannot interleave with another worker's (SQLite's IMMEDIATE transactions
+    already queue; PostgreSQL takes an advisory lock)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:bucket))"), {"bucket": bucket}
+        )
+
+
 async def take(
     conn: AsyncConnection, bucket: str, now: datetime, limits: Sequence[Limit]
 ) -> tuple[int, Limit] | None:
@@ -29,12 +39,7 @@ async def take(
 
     Runs in the caller's transaction, so a refused or rolled-back action costs no hit.
     """
-    if conn.dialect.name == "postgresql":
-        # Two workers must not both count the same hits and both go through: queue per bucket
-        # for the rest of the transaction (SQLite's IMMEDIATE transactions already queue).
-        await conn.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:bucket))"), {"bucket": bucket}
-        )
+    await hold(conn, bucket)
     longest = max((limit.window for limit in limits), default=timedelta(0))
     await conn.execute(
         delete(rate_hits).where(rate_hits.c.bucket == bucket).where(rate_hits.c.at < now - longest)
@@ -74,3 +79,31 @@ async def wait_s(conn: AsyncConnection, bucket: str, now: datetime, limits: Sequ
             frees_at: datetime = hits[len(hits) - limit.count] + limit.window
             worst = max(worst, ceil((frees_at - now).total_seconds()))
     return worst
+
+
+async def count(conn: AsyncConnection, bucket: str, since: datetime) -> int:
+    """Hits in the bucket after `since`."""
+    found = (
+        await conn.execute(
+            select(func.count()).where(rate_hits.c.bucket == bucket).where(rate_hits.c.at > since)
+        )
+    ).scalar_one()
+    return int(found)
+
+
+async def hit(conn: AsyncConnection, bucket: str, now: datetime, keep: timedelta) -> int:
+    """Record one hit unconditionally (hits older than `keep` go); the hits now in `keep`.
+
+    For counting failures, where the thing counted has already happened: the caller
+    holds whatever serialises the bucket (a row lock), so the count it gets back is exact.
+    """
+    await conn.execute(
+        delete(rate_hits).where(rate_hits.c.bucket == bucket).where(rate_hits.c.at < now - keep)
+    )
+    await conn.execute(rate_hits.insert().values(bucket=bucket, at=now))
+    return await count(conn, bucket, now - keep)
+
+
+async def clear(conn: AsyncConnection, bucket: str) -> None:
+    """Forget the bucket (a success forgives its failures)."""
+    await conn.execute(delete(rate_hits).where(rate_hits.c.bucket == bucket))

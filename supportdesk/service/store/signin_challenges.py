@@ -22,9 +22,14 @@ async def open_challenge(
 
 
 async def live(conn: AsyncConnection, challenge_id: str, now: datetime) -> Row[Any] | None:
-    """The challenge, if it is neither used, spent nor expired."""
+    """The challenge, if it is neither used, spent nor expired; locked to the transaction
+    (PostgreSQL FOR UPDATE) so two answers cannot both read the same count of failures."""
     row = (
-        await conn.execute(select(signin_challenges).where(signin_challenges.c.id == challenge_id))
+        await conn.execute(
+            select(signin_challenges)
+            .where(signin_challenges.c.id == challenge_id)
+            .with_for_update()
+        )
     ).first()
     if row is None or row.used_at is not None or row.expires_at <= now:
         return None
