@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pyotp
 import pytest
+from sqlalchemy import select
 
 from bench.serving import sign_in_body
+from supportdesk.service.store.engine import make_engine
+from supportdesk.service.store.schema import factors
 from tests.faults.served import Served
 from tests.faults.stores import served_store_params
 
@@ -60,3 +64,51 @@ async def test_twenty_wrong_passwords_at_once_are_checked_only_up_to_the_limit(
     checked = statuses.count(401)  # a wrong password answered as such; refusals are 429
     assert LOCKOUT_ATTEMPTS - 1 <= checked <= LOCKOUT_ATTEMPTS, statuses
     assert statuses.count(429) == 20 - checked, statuses
+
+
+async def user_totp_secret(db_url: str, user_id: str) -> str:
+    """The end user's authenticator secret, read from the store as their phone holds it."""
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.execute(
+                select(factors.c.totp_secret)
+                .where(factors.c.user_id == user_id)
+                .where(factors.c.type == "totp")
+                .where(factors.c.totp_secret.is_not(None))
+            )
+            return str(found.scalars().first())
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("served", served_store_params(), indirect=True)
+async def test_one_end_user_code_sent_to_eight_sign_ins_at_once_opens_one_session(
+    served: Served,
+) -> None:
+    """The factor's step is spent by a conditional UPDATE: the same code, answered on
+    eight open sign-ins at once across both processes, signs the user in once."""
+    user_id = served.bench.agents[2].removal_users[0].user_id
+    secret = await user_totp_secret(served.db_url, user_id)
+    email = f"{user_id}@bench.example"
+    clients = [served.client(server=n % len(served.servers)) for n in range(8)]
+    try:
+        opened = [
+            await c.post("/v1/enduser/signin", json={"email": email, "password": "demo"})
+            for c in clients
+        ]
+        assert [a.status_code for a in opened] == [200] * 8
+        code = pyotp.TOTP(secret).now()
+        answers = await asyncio.gather(
+            *(
+                c.post(
+                    "/v1/enduser/signin/verify",
+                    json={"challenge_id": a.json()["challenge_id"], "method": "totp", "code": code},
+                )
+                for c, a in zip(clients, opened, strict=True)
+            )
+        )
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    statuses = [a.status_code for a in answers]
+    assert statuses.count(200) == 1, statuses

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.service.provider.interface import (
@@ -83,3 +83,15 @@ async def factor_row(conn: AsyncConnection, factor_id: str) -> RowMapping | None
         )
     ).first()
     return row._mapping if row is not None else None
+
+
+async def spend_totp_step(conn: AsyncConnection, factor_id: str, step: int, **also: Any) -> bool:
+    """Mark the step used if no later or equal one is: a conditional UPDATE, so two
+    answers with the same code at once cannot both be accepted (on either store)."""
+    spent = await conn.execute(
+        factors.update()
+        .where(factors.c.id == factor_id)
+        .where(or_(factors.c.last_totp_step.is_(None), factors.c.last_totp_step < step))
+        .values(last_totp_step=step, **also)
+    )
+    return spent.rowcount == 1

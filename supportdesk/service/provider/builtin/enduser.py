@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from supportdesk.service.provider.builtin.base import (
     BuiltinBase,
     active_factor_rows,
+    spend_totp_step,
     user_record,
 )
 from supportdesk.service.provider.interface import SignInStep, UserRecord
@@ -55,10 +56,14 @@ class EndUsers(BuiltinBase):
             )
             for row in rows:
                 if codes_equal(row.code_hash, digest):
-                    await conn.execute(
-                        access_codes.update().where(access_codes.c.id == row.id).values(used_at=now)
+                    # Spent only if still unspent: two answers at once cannot both use it.
+                    spent = await conn.execute(
+                        access_codes.update()
+                        .where(access_codes.c.id == row.id)
+                        .where(access_codes.c.used_at.is_(None))
+                        .values(used_at=now)
                     )
-                    return "enrol_only"
+                    return "enrol_only" if spent.rowcount == 1 else None
             return None
         if user.mfa_status == "setup_required":
             return None
@@ -67,12 +72,9 @@ class EndUsers(BuiltinBase):
                 continue
             if method == "totp" and factor["totp_secret"]:
                 step = match_totp(factor["totp_secret"], code, now, factor["last_totp_step"])
-                if step is not None:
-                    await conn.execute(
-                        factors.update()
-                        .where(factors.c.id == factor["id"])
-                        .values(last_totp_step=step, last_used_at=now)
-                    )
+                if step is not None and await spend_totp_step(
+                    conn, factor["id"], step, last_used_at=now
+                ):
                     return "signed_in"
             if method == "sms" and await self._spend_sms_code(conn, factor["id"], code, now):
                 return "signed_in"
@@ -92,9 +94,14 @@ class EndUsers(BuiltinBase):
         ).all()
         for code_row in live:
             if codes_equal(code_row.code_hash, digest):
-                await conn.execute(
-                    sms_codes.update().where(sms_codes.c.id == code_row.id).values(dead_at=now)
+                spent = await conn.execute(
+                    sms_codes.update()
+                    .where(sms_codes.c.id == code_row.id)
+                    .where(sms_codes.c.dead_at.is_(None))
+                    .values(dead_at=now)
                 )
+                if spent.rowcount != 1:
+                    return False  # another answer spent it a moment ago
                 await conn.execute(
                     factors.update().where(factors.c.id == factor_id).values(last_used_at=now)
                 )

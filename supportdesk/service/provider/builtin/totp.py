@@ -9,10 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.rules.drift import DriftResult, find_drift
 from supportdesk.service.errors import NotSupported
-from supportdesk.service.provider.builtin.base import BuiltinBase, factor_row
+from supportdesk.service.provider.builtin.base import BuiltinBase, factor_row, spend_totp_step
 from supportdesk.service.provider.interface import CodeVerdict, FactorRecord
 from supportdesk.service.security import TOTP_STEP_S, check_totp
-from supportdesk.service.store.schema import factors
 
 NO_RESYNC = (
     "the built-in store keeps no clock offset per app: it accepts a code one step either "
@@ -34,9 +33,8 @@ class Apps(BuiltinBase):
         match = check_totp(row["totp_secret"], code, now, row["last_totp_step"])
         if match.step is None:
             return CodeVerdict.REUSED if match.reused else CodeVerdict.WRONG
-        await conn.execute(
-            factors.update().where(factors.c.id == factor.id).values(last_totp_step=match.step)
-        )
+        if not await spend_totp_step(conn, factor.id, match.step):
+            return CodeVerdict.REUSED  # another answer spent this step a moment ago
         return CodeVerdict.ACCEPTED
 
     async def measure_drift(
