@@ -1,8 +1,8 @@
 """Bad input over HTTP: a clear 4xx, never a 500, and nothing changed (issue 11).
 
 Each test sends what a careless or hostile client would to `supportdesk serve`.
-The ones marked xfail fail today for the reason given; the fix removes the mark
-(strict: a fix that lands without doing so turns the run red).
+Each failed before issue 11's fixes (500s, a 50 MB body parsed, a range
+built day by day before being refused); now each must pass on both stores.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.faults.served import Served, on_stores
+from tests.faults.served import Served
+from tests.faults.stores import served_store_params
 
 HUGE = "9223372036854775808"  # 2**63: past a 64-bit integer
-PAST_32_BITS = "2147483648"  # 2**31: past `approvals.id` (Integer) on PostgreSQL
+PAST_32_BITS = "2147483648"  # 2**31: past a 32-bit id column (approvals.id was one)
 ZEROS = "0" * 64
 
 
@@ -25,7 +26,7 @@ def lead_call(served: Served, method: str, path: str, **kwargs: object) -> httpx
 
 @pytest.mark.parametrize(
     "served",
-    on_stores(fails_on={"sqlite", "postgres"}, reason="issue 11: 500 on integers past 64 bits"),
+    served_store_params(),
     indirect=True,
 )
 @pytest.mark.parametrize(
@@ -50,7 +51,7 @@ def test_an_integer_past_64_bits_is_refused_as_bad_input(
 
 @pytest.mark.parametrize(
     "served",
-    on_stores(fails_on={"postgres"}, reason="issue 11: approvals.id is 32-bit on PostgreSQL"),
+    served_store_params(),
     indirect=True,
 )
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -60,12 +61,7 @@ def test_an_approval_number_past_32_bits_is_simply_not_found(served: Served, met
     assert answer.status_code == 404, answer.text
 
 
-NUL_REASON = "issue 11: a NUL byte is a 500 on PostgreSQL and accepted on SQLite; want 422"
-
-
-@pytest.mark.parametrize(
-    "served", on_stores(fails_on={"sqlite", "postgres"}, reason=NUL_REASON), indirect=True
-)
+@pytest.mark.parametrize("served", served_store_params(), indirect=True)
 @pytest.mark.parametrize(
     "path", ["/v1/users?q=a%00b", "/v1/users/u10%0003", "/v1/tickets/T%001"], ids=str
 )
@@ -76,9 +72,7 @@ def test_a_nul_byte_in_a_query_or_path_is_refused(served: Served, path: str) -> 
     assert answer.status_code == 422, answer.text
 
 
-@pytest.mark.parametrize(
-    "served", on_stores(fails_on={"sqlite", "postgres"}, reason=NUL_REASON), indirect=True
-)
+@pytest.mark.parametrize("served", served_store_params(), indirect=True)
 def test_a_ticket_note_with_a_nul_byte_is_refused_and_the_ticket_stays_open(
     served: Served,
 ) -> None:
@@ -96,10 +90,7 @@ def test_a_ticket_note_with_a_nul_byte_is_refused_and_the_ticket_stays_open(
 
 @pytest.mark.parametrize(
     "served",
-    on_stores(
-        fails_on={"sqlite", "postgres"},
-        reason="issue 11: no body limit: 50 MB is read and parsed without a token (422)",
-    ),
+    served_store_params(),
     indirect=True,
 )
 def test_a_50_mb_body_is_refused_as_too_large_before_it_is_parsed(served: Served) -> None:
@@ -113,10 +104,7 @@ def test_a_50_mb_body_is_refused_as_too_large_before_it_is_parsed(served: Served
 
 @pytest.mark.parametrize(
     "served",
-    on_stores(
-        fails_on={"sqlite", "postgres"},
-        reason="issue 11: counts builds every day of the range before refusing it",
-    ),
+    served_store_params(),
     indirect=True,
 )
 def test_audit_counts_over_ten_thousand_years_is_refused_before_any_work(served: Served) -> None:

@@ -11,7 +11,9 @@ from fastapi import FastAPI, Request, Response
 
 from supportdesk import __version__
 from supportdesk.service.context import ServiceContext, open_context
+from supportdesk.service.http.body_limit import BodyLimit
 from supportdesk.service.http.errors import install_error_handlers
+from supportdesk.service.http.nul_bytes import RefuseNul
 from supportdesk.service.http.routers import (
     agent_auth,
     approvals,
@@ -56,6 +58,10 @@ def build_app(
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    # Added before the request-id middleware, so they run inside it: outermost the cap.
+    app.add_middleware(RefuseNul)
+    limits = ctx.settings if ctx is not None else settings or ServiceSettings()
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
 
     @app.middleware("http")
     async def _request_id(

@@ -51,8 +51,10 @@ async def agent_day_counts(
     since = filters.since or _midnight(last_day - timedelta(days=13), zone)
     if until <= since:
         raise InvalidInput("the time range ends before it starts", field="until")
-    days = local_days(since, until, zone)
-    if len(days) > MAX_CHART_DAYS:
+    # Refuse a long range before listing its days: ten thousand years are 3.6 million.
+    too_long = until - since > timedelta(days=MAX_CHART_DAYS + 2)
+    days = [] if too_long else local_days(since, until, zone)
+    if too_long or len(days) > MAX_CHART_DAYS:
         raise InvalidInput(
             f"the chart covers at most {MAX_CHART_DAYS} days: narrow the range", field="since"
         )

@@ -54,6 +54,13 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# -- 64-bit ids (issue 11) ------------------------------------------------------------------
+Id64 = BigInteger().with_variant(Integer(), "sqlite")
+"""An id the API may be handed: 64-bit on PostgreSQL (a 32-bit one would fail on any
+number past 2**31 with a 500); on SQLite INTEGER is already 64-bit, and only an INTEGER
+PRIMARY KEY is the rowid that autoincrements."""
+# ------------------------------------------------------------------------------------------
+
 metadata = MetaData()
 
 meta = Table(
@@ -66,7 +73,7 @@ meta = Table(
 agents = Table(
     "agents",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Id64, primary_key=True, autoincrement=True),
     Column("username", String(64), nullable=False, unique=True),
     Column("display_name", String(128), nullable=False),
     Column("role", String(16), nullable=False),  # agent | lead
@@ -81,9 +88,9 @@ agents = Table(
 agent_sessions = Table(
     "agent_sessions",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Id64, primary_key=True, autoincrement=True),
     Column("token_hash", String(64), nullable=False, unique=True),
-    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
+    Column("agent_id", Id64, ForeignKey("agents.id"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
@@ -132,7 +139,7 @@ Index("ix_factors_phone", factors.c.phone_e164)
 sms_codes = Table(
     "sms_codes",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Id64, primary_key=True, autoincrement=True),
     Column("factor_id", String(24), ForeignKey("factors.id"), nullable=False),
     Column("code_hash", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
@@ -144,7 +151,7 @@ Index("ix_sms_codes_factor", sms_codes.c.factor_id)
 sms_deliveries = Table(
     "sms_deliveries",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Id64, primary_key=True, autoincrement=True),
     Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
     Column("factor_id", String(24), ForeignKey("factors.id"), nullable=False),
     Column("phone_masked", String(32), nullable=False),
@@ -177,7 +184,7 @@ Index("ix_tickets_status", tickets.c.status, tickets.c.created_at)
 signin_events = Table(
     "signin_events",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Id64, primary_key=True, autoincrement=True),
     Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Column("device_id", String(64), nullable=False),
@@ -196,7 +203,7 @@ Index("ix_signin_events_user", signin_events.c.user_id, signin_events.c.at)
 user_sessions = Table(
     "user_sessions",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Id64, primary_key=True, autoincrement=True),
     Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
@@ -217,7 +224,7 @@ signin_challenges = Table(
 access_codes = Table(
     "access_codes",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Id64, primary_key=True, autoincrement=True),
     Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
     Column("code_hash", String(64), nullable=False),
     Column("issued_by", String(64), nullable=False),
@@ -249,7 +256,7 @@ Index("ix_recovery_challenges_user", recovery_challenges.c.user_id, recovery_cha
 message_outbox = Table(
     "message_outbox",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Id64, primary_key=True, autoincrement=True),
     Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
     Column("channel", String(8), nullable=False),  # email | sms
     Column("recipient", String(256), nullable=False),  # the e-mail address, or E.164
@@ -267,7 +274,7 @@ Index("ix_message_outbox_user", message_outbox.c.user_id, message_outbox.c.creat
 approvals = Table(
     "approvals",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Id64, primary_key=True, autoincrement=True),
     Column("action", String(32), nullable=False),
     Column("target_user_id", String(16), ForeignKey("users.id"), nullable=False),
     Column("requested_by", String(64), nullable=False),
@@ -298,7 +305,7 @@ idempotency_keys = Table(
 rate_hits = Table(
     "rate_hits",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Id64, primary_key=True, autoincrement=True),
     Column("bucket", String(128), nullable=False),
     Column("at", UTCDateTime, nullable=False),
 )

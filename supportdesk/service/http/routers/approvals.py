@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from supportdesk.api.recovery import Approval, ApprovalDecision, ApprovalOutcome, ApprovalSummary
 from supportdesk.service.http.deps import Ctx, CurrentAgent, RequestId
 from supportdesk.service.http.idempotency import IdempotencyKey, once, respond
+from supportdesk.service.http.params import ApprovalId
 from supportdesk.service.ops import approvals
 
 router = APIRouter(prefix="/v1/approvals", tags=["approvals"])
@@ -34,13 +35,13 @@ async def approval_summary(agent: CurrentAgent, ctx: Ctx) -> ApprovalSummary:
 
 
 @router.get("/{approval_id}", response_model=Approval)
-async def get_approval(approval_id: int, agent: CurrentAgent, ctx: Ctx) -> Approval:
+async def get_approval(approval_id: ApprovalId, agent: CurrentAgent, ctx: Ctx) -> Approval:
     return await approvals.get_approval(ctx, agent, approval_id)
 
 
 @router.post("/{approval_id}/approve", response_model=ApprovalOutcome)
 async def approve(
-    approval_id: int,
+    approval_id: ApprovalId,
     body: ApprovalDecision,
     agent: CurrentAgent,
     ctx: Ctx,
@@ -62,7 +63,7 @@ async def approve(
 
 @router.post("/{approval_id}/deny", response_model=ApprovalOutcome)
 async def deny(
-    approval_id: int,
+    approval_id: ApprovalId,
     body: ApprovalDecision,
     agent: CurrentAgent,
     ctx: Ctx,

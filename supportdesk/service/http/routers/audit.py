@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -24,6 +23,7 @@ from supportdesk.api.models import AuditPage
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import InvalidInput
 from supportdesk.service.http.deps import Ctx, CurrentLead, RequestId
+from supportdesk.service.http.params import MAX_ID, SEQ_LIST, Moment
 from supportdesk.service.ops import audit_counts as charts
 from supportdesk.service.ops import audit_log
 from supportdesk.service.store.schema import as_utc
@@ -44,8 +44,8 @@ def audit_filters(
     ] = None,
     outcome: Annotated[str | None, Query(max_length=24)] = None,
     ticket: Annotated[str | None, Query(max_length=16)] = None,
-    since: Annotated[datetime | None, Query(description="from this time on")] = None,
-    until: Annotated[datetime | None, Query(description="before this time")] = None,
+    since: Annotated[Moment | None, Query(description="from this time on")] = None,
+    until: Annotated[Moment | None, Query(description="before this time")] = None,
 ) -> AuditFilter:
     """The filters every audit read shares; times without a zone are read as UTC."""
     since = as_utc(since) if since is not None else None
@@ -72,14 +72,14 @@ async def read_audit(
     ctx: Ctx,
     filters: Filters,
     before: Annotated[
-        int | None, Query(ge=1, description="keyset cursor: entries below this seq")
+        int | None, Query(ge=1, le=MAX_ID, description="keyset cursor: entries below this seq")
     ] = None,
     after: Annotated[
-        int | None, Query(ge=0, description="only entries above this seq (live updates)")
+        int | None, Query(ge=0, le=MAX_ID, description="only entries above this seq (live updates)")
     ] = None,
     seqs: Annotated[
         str | None,
-        Query(max_length=2400, pattern=r"^\d+(,\d+)*$", description="these entries only"),
+        Query(max_length=2400, pattern=SEQ_LIST, description="these entries only"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
@@ -97,9 +97,9 @@ async def export_audit(
     rid: RequestId,
     filters: Filters,
     fmt: Annotated[ExportFormat, Query(alias="format")] = "csv",
-    after: Annotated[int, Query(ge=0, description="continue after this seq")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID, description="continue after this seq")] = 0,
     max_rows: Annotated[
-        int | None, Query(ge=1, description="stop after this many (a chunk)")
+        int | None, Query(ge=1, le=MAX_ID, description="stop after this many (a chunk)")
     ] = None,
     header: Annotated[bool, Query(description="CSV: start with the column names")] = True,
     saved_as: Annotated[
@@ -146,7 +146,7 @@ async def _lines(
 async def verify_audit(
     _lead: CurrentLead,
     ctx: Ctx,
-    after_seq: Annotated[int, Query(ge=0, description="resume after this entry")] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=MAX_ID, description="resume after this entry")] = 0,
     after_hash: Annotated[
         str | None, Query(pattern=r"^[0-9a-f]{64}$", description="the hash of that entry")
     ] = None,
@@ -173,8 +173,8 @@ async def audit_counts(
 async def audit_review(
     _lead: CurrentLead,
     ctx: Ctx,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     zone: Annotated[str, Query(max_length=64, description="IANA zone of working hours")] = "UTC",
 ) -> ReviewQueue:
     """What deserves a second look over the range (default: the last 30 days)."""
