@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from supportdesk.rules.tree import TICKET_OUTCOMES
+
 Role = Literal["agent", "lead"]
 FactorType = Literal["totp", "sms", "security_key"]
 MfaStatus = Literal["active", "setup_required"]
@@ -149,7 +151,12 @@ class Ticket(Wire):
 
 
 class ResolveTicket(Wire):
-    outcome: str = Field(min_length=1, max_length=32)
+    outcome: str = Field(
+        min_length=1,
+        max_length=32,
+        description="one of the help tree's outcomes",
+        json_schema_extra={"enum": list(TICKET_OUTCOMES)},
+    )
     note: str = Field(min_length=1, max_length=2000)
 
 

@@ -1,7 +1,11 @@
 """The service's OpenAPI document is the one before the layers (issue 10), apart from
 additions: every operation, path, parameter and schema of then is there, unchanged.
 
-`tests/data/openapi-before-issue-10.json` was dumped from the service before the move.
+`tests/data/openapi-before-issue-10.json` was dumped from the service before the move,
+then changed on purpose once (issue 11), where the old document was wrong: every 422
+now shows the body the service really sends (`ErrorBody`, not FastAPI's unused
+`HTTPValidationError`), and the audit's `before`, `after`, `seqs` and `max_rows` are
+bounded to 64 bits (larger values were a 500, now a 422).
 """
 
 from __future__ import annotations

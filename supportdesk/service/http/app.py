@@ -14,6 +14,7 @@ from supportdesk.service.context import ServiceContext, open_context
 from supportdesk.service.http.body_limit import BodyLimit
 from supportdesk.service.http.errors import install_error_handlers
 from supportdesk.service.http.nul_bytes import RefuseNul
+from supportdesk.service.http.responses import install_openapi
 from supportdesk.service.http.routers import (
     agent_auth,
     approvals,
@@ -88,4 +89,5 @@ def build_app(
         sms,
     ):
         app.include_router(module.router)
+    install_openapi(app)
     return app
