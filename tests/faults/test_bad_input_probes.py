@@ -122,3 +122,19 @@ def test_audit_counts_over_ten_thousand_years_is_refused_before_any_work(served:
     spent = served.cpu_seconds() - before
     assert answer.status_code == 422, answer.text
     assert spent < 0.4, f"the service spent {spent:.2f} s of CPU before refusing the range"
+
+
+@pytest.mark.parametrize("served", served_store_params(), indirect=True)
+def test_a_wrong_method_is_405_and_names_the_methods_that_work(served: Served) -> None:
+    answer = lead_call(served, "PUT", "/v1/approvals/1")
+    assert answer.status_code == 405, answer.text
+    assert answer.headers["allow"] == "GET"
+
+
+@pytest.mark.parametrize("served", served_store_params(), indirect=True)
+@pytest.mark.parametrize("value", ["1700000000", "1700000000.5", "0001-01-01T00:00:00+14:00"])
+def test_a_time_as_a_number_or_out_of_range_is_refused(served: Served, value: str) -> None:
+    """pydantic would read a bare number as a Unix time; the API takes ISO 8601 text."""
+    answer = lead_call(served, "GET", "/v1/audit", params={"until": value})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["field"] == "until"

@@ -2,7 +2,7 @@
 
 Refusals share one shape ({"error": {"code", "message", "field"}}), so they are
 documented here from what each route is rather than route by route: a bearer token
-means 401 and 403, a path parameter 404, a body 413, a write 409 and 429, and any
+means 401 and 403, a path parameter 404, a body 400 (not JSON) and 413, a write 409 and 429, and any
 operation 422 and 503 (the store unreachable). FastAPI's own 422 schema describes
 a body this service never sends, so it is replaced by the real one.
 """
@@ -29,6 +29,7 @@ class ErrorBody(BaseModel):
 
 
 WHY = {
+    "400": "the body is not JSON at all",
     "401": "no valid session (sign in first), or wrong credentials",
     "403": "the caller's role may not do this",
     "404": "no such item",
@@ -57,7 +58,7 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     if writes:
         found |= {"409", "429"}
     if "requestBody" in operation:
-        found.add("413")
+        found |= {"400", "413"}
     if any(p["in"] == "path" for p in params):
         found.add("404")
     return sorted(found)
