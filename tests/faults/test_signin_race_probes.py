@@ -64,6 +64,13 @@ async def test_twenty_wrong_passwords_at_once_are_checked_only_up_to_the_limit(
     checked = statuses.count(401)  # a wrong password answered as such; refusals are 429
     assert LOCKOUT_ATTEMPTS - 1 <= checked <= LOCKOUT_ATTEMPTS, statuses
     assert statuses.count(429) == 20 - checked, statuses
+    # On the record: exactly the limit's worth of passwords checked, the rest refused.
+    async with served.client() as reader:
+        page = await reader.get(
+            "/v1/audit", params={"agent": name, "limit": 100}, headers=served.lead()
+        )
+    outcomes = sorted(e["outcome"] for e in page.json()["entries"])
+    assert outcomes == ["failed"] * 4 + ["locked_out"] + ["refused"] * 15, outcomes
 
 
 async def user_totp_secret(db_url: str, user_id: str) -> str:
