@@ -7,9 +7,12 @@ built day by day before being refused); now each must pass on both stores.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
+from supportdesk.service.http.nul_bytes import has_nul
 from tests.faults.served import Served
 from tests.faults.stores import served_store_params
 
@@ -138,3 +141,36 @@ def test_a_time_as_a_number_or_out_of_range_is_refused(served: Served, value: st
     answer = lead_call(served, "GET", "/v1/audit", params={"until": value})
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["field"] == "until"
+
+
+@pytest.mark.parametrize("served", served_store_params(), indirect=True)
+def test_a_large_body_sent_in_chunks_without_a_length_is_cut_off(served: Served) -> None:
+    """No Content-Length to go by: the cap counts the bytes as they come."""
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"username": "'
+        for _ in range(8):
+            yield b"a" * (1024 * 1024)
+        yield b'", "password": "x", "code": "123456"}'
+
+    with httpx.Client(base_url=served.url, timeout=120) as http:
+        answer = http.post(
+            "/v1/agent/sessions", content=chunks(), headers={"content-type": "application/json"}
+        )
+    assert answer.status_code == 413, answer.text[:200]
+
+
+@pytest.mark.parametrize(
+    "body, refused",
+    [
+        (b'{"note": "a\\u0000b"}', True),
+        (b'{"note": "a\\\\\\u0000b"}', True),  # an escaped backslash, then a NUL escape
+        (b'{"note": "a\\\\u0000b"}', False),  # an escaped backslash, then the text u0000
+        (b'{"note": "a\x00b"}', True),
+        (b'{"note": "plain"}', False),
+    ],
+)
+def test_nul_in_a_json_body_is_told_from_text_that_looks_like_one(
+    body: bytes, refused: bool
+) -> None:
+    assert has_nul(body) is refused
