@@ -9,10 +9,12 @@ the queue answers at once while the desk holds a write transaction open.
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, exc, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from supportdesk.service.store.schema import SCHEMA_VERSION, meta, metadata
@@ -43,6 +45,70 @@ def make_engine(url: str) -> AsyncEngine:
         _tune_sqlite(engine)
         return engine
     return create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+
+
+_NETWORK_ERRNOS = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+    errno.ETIMEDOUT,
+    errno.EPIPE,
+}
+_SQLITE_UNAVAILABLE = (
+    "unable to open database file",
+    "database is locked",
+    "disk i/o error",
+    "database or disk is full",
+    "readonly database",
+)
+"""SQLite errors that mean the file cannot be used right now, not that a statement is wrong."""
+
+
+def store_unavailable(error: BaseException) -> bool:
+    """Whether this failure means the database is not answering (down, restarting, out of
+    connections), so the client should retry later, rather than that a request is wrong.
+
+    PostgreSQL through asyncpg: a refused or dropped connection surfaces as OSError at
+    connect time, as a DBAPIError marked connection_invalidated mid-statement, or as an
+    OperationalError/InterfaceError (shutting down, cannot connect now). A full pool is
+    SQLAlchemy's TimeoutError. Constraint and data errors are none of these.
+    """
+    seen = 0
+    current: BaseException | None = error
+    while current is not None and seen < 5:
+        if _unavailable_here(current):
+            return True
+        current = current.__cause__
+        seen += 1
+    return False
+
+
+def _unavailable_here(error: BaseException) -> bool:
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error, exc.InterfaceError):
+            return True
+        if isinstance(error, exc.OperationalError):
+            orig = error.orig
+            if type(orig).__module__.startswith("sqlite3") or "sqlite" in type(orig).__module__:
+                return any(text in str(orig).lower() for text in _SQLITE_UNAVAILABLE)
+            return True
+        return False
+    if isinstance(error, exc.TimeoutError):  # no connection free in the pool in time
+        return True
+    if isinstance(error, ConnectionError | TimeoutError | socket.gaierror):
+        return True
+    if isinstance(error, OSError) and error.errno in _NETWORK_ERRNOS:
+        return True
+    return type(error).__module__.startswith("asyncpg") and type(error).__name__ in (
+        "ConnectionDoesNotExistError",
+        "CannotConnectNowError",
+        "ConnectionFailureError",
+        "AdminShutdownError",
+    )
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
