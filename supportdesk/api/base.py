@@ -148,9 +148,15 @@ def _raise_for_status(response: httpx.Response) -> None:
     if status in (400, 422):
         raise errors.InvalidInput(message, field=field, status=status)
     if status == 429:
-        try:
-            retry = int(response.headers.get("Retry-After", "1"))
-        except ValueError:
-            retry = 1
-        raise errors.RateLimited(message, retry_after_s=retry)
+        raise errors.RateLimited(message, retry_after_s=retry_after_s(response) or 1)
+    if status == 503 and code == "store_unavailable":
+        raise errors.StoreUnavailable(message, retry_after_s=retry_after_s(response) or 1)
     raise errors.ServiceUnavailable(message, status=status, code=code)
+
+
+def retry_after_s(response: httpx.Response) -> int | None:
+    """The Retry-After header in whole seconds (the service sends seconds), None without one."""
+    try:
+        return max(0, int(response.headers["Retry-After"]))
+    except (KeyError, ValueError):
+        return None
