@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="seed the demo world if the store is empty"
     )
     serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request (off: the audit log records every change already)",
+    )
+    serve.add_argument(
         "--workers",
         type=_positive_int,
         default=1,
@@ -158,7 +163,13 @@ def run_serve(args: argparse.Namespace) -> int:
         asyncio.run(_seed_if_empty(settings))
         print(demo_command.credentials(args.db), flush=True)
     if args.workers == 1:
-        uvicorn.run(served_app(settings), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(
+            served_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            access_log=args.access_log,
+        )
         return 0
     if settings.db_url.startswith("sqlite"):
         print(
@@ -179,6 +190,7 @@ def run_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level="info",
+        access_log=args.access_log,
     )
     return 0
 

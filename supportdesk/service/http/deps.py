@@ -12,12 +12,16 @@ from supportdesk.service.ops import sessions
 from supportdesk.service.ops.common import Principal
 
 
-def get_ctx(request: Request) -> ServiceContext:
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def`
+# dependency in a worker thread, two thread hand-offs per request for a dict lookup.
+
+
+async def get_ctx(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.ctx
     return ctx
 
 
-def request_id(request: Request) -> str:
+async def request_id(request: Request) -> str:
     rid: str = request.state.request_id
     return rid
 
