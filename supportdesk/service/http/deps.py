@@ -11,7 +11,6 @@ from supportdesk.service.errors import Unauthorised
 from supportdesk.service.ops import sessions
 from supportdesk.service.ops.common import Principal
 
-
 # Dependencies are `async def` even when they do not await: FastAPI runs a plain `def`
 # dependency in a worker thread, two thread hand-offs per request for a dict lookup.
 

@@ -45,7 +45,9 @@ def make_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _tune_sqlite(engine)
         return engine
-    engine = create_async_engine(url, pool_size=5, max_overflow=5)
+    # Connections are kept, not churned: one closed past pool_size and opened again costs
+    # PostgreSQL a backend process each time, at saturation on every other request.
+    engine = create_async_engine(url, pool_size=10, max_overflow=10)
     _ping_after_idle(engine)
     return engine
 
