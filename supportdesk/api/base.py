@@ -44,9 +44,6 @@ class RetryPolicy:
         return backoff * random.uniform(0.5, 1.0)  # jitter, not a secret
 
 
-NO_RETRY = RetryPolicy(attempts=1)
-
-
 class ClientBase:
     """Typed calls to the auth service, over a real URL or an in-process ASGI app.
 
@@ -101,7 +98,8 @@ class ClientBase:
     ) -> httpx.Response:
         """One call, retried only when a second try cannot do a change twice: reads, and
         writes that carry an idempotency key (the service answers a repeat with the first
-        answer). A dropped connection, a timeout, or a 502/503/504 is retried with backoff."""
+        answer). A dropped connection or a 502/503/504 is retried with backoff, a timeout
+        once (each already cost the whole timeout)."""
         headers = {"X-Request-ID": uuid.uuid4().hex}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -117,10 +115,12 @@ class ClientBase:
                     method, path, json=body, params=query, headers=headers
                 )
             except httpx.TransportError as exc:
-                if attempt < attempts:
+                timed_out = isinstance(exc, httpx.TimeoutException)
+                # A timeout already cost the whole timeout: one more try, not two.
+                if attempt < (min(attempts, 2) if timed_out else attempts):
                     await self._sleep(self.retry.delay_s(attempt) or 0.0)
                     continue
-                if isinstance(exc, httpx.TimeoutException):
+                if timed_out:
                     raise errors.ServiceUnavailable(
                         f"the auth service at {self.label} did not answer in time"
                     ) from exc

@@ -32,11 +32,19 @@ class FlakyTransport(httpx.AsyncBaseTransport):
     `lost="request"` refuses before the service sees it, `lost="response"` lets the service
     act and then drops its answer (the case where a blind retry would act twice)."""
 
-    def __init__(self, app: object, path: str, failures: int, lost: str = "request") -> None:
+    def __init__(
+        self,
+        app: object,
+        path: str,
+        failures: int,
+        lost: str = "request",
+        error: type[httpx.TransportError] = httpx.ConnectError,
+    ) -> None:
         self.inner = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
         self.path = path
         self.failures = failures
         self.lost = lost
+        self.error = error
         self.sent: Counter[str] = Counter()
         self.answers: list[httpx.Response] = []
 
@@ -46,7 +54,7 @@ class FlakyTransport(httpx.AsyncBaseTransport):
         failing = request.url.path == self.path and self.failures > 0
         if failing and self.lost == "request":
             self.failures -= 1
-            raise httpx.ConnectError("connection refused", request=request)
+            raise self.error("connection refused or timed out", request=request)
         response = await self.inner.handle_async_request(request)
         if failing:
             self.failures -= 1
@@ -95,6 +103,18 @@ async def test_a_read_gives_up_after_the_bounded_number_of_tries(ctx: ServiceCon
         with pytest.raises(ServiceUnavailable, match="cannot reach"):
             await client.get_user("u1008")
     assert transport.sent["GET /v1/users/u1008"] == RetryPolicy().attempts
+
+
+async def test_a_read_that_times_out_is_tried_once_more_only(ctx: ServiceContext) -> None:
+    """Each timeout already cost the whole request timeout: the desk says so after two."""
+    transport = FlakyTransport(
+        build_app(ctx), "/v1/users/u1008", failures=10, error=httpx.ReadTimeout
+    )
+    async with client_over(transport, Waits()) as client:
+        await sign_in_as(client, ctx, "demo-agent")
+        with pytest.raises(ServiceUnavailable, match="did not answer in time"):
+            await client.get_user("u1008")
+    assert transport.sent["GET /v1/users/u1008"] == 2
 
 
 async def test_a_write_without_an_idempotency_key_is_not_retried(ctx: ServiceContext) -> None:

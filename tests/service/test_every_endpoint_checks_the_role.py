@@ -20,7 +20,8 @@ PUBLIC = {
     ("post", "/v1/enduser/signin/verify"),
     ("post", "/v1/enduser/signin/sms"),
 }
-"""Health, readiness (the database answers) and capabilities reveal nothing; the rest are how a caller proves who they are."""
+"""Health, readiness (the database answers) and capabilities reveal nothing; the rest are
+how a caller proves who they are."""
 
 LEAD_ONLY_PREFIXES = ("/v1/audit",)
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
