@@ -84,10 +84,15 @@ class Ledger:
         *,
         headers: Mapping[str, str] | None = None,
         context: Mapping[str, str] | None = None,
+        rid: str | None = None,
         **kwargs: Any,
     ) -> Attempt:
-        """One request, recorded before it is sent (so a lost answer is still an attempt)."""
-        rid = self.new_id(op)
+        """One request, recorded before it is sent (so a lost answer is still an attempt).
+
+        `rid` is the request id to send (default: a new one); a retry of a request whose
+        answer was lost sends that request's id again, and its record is replaced.
+        """
+        rid = rid or self.new_id(op)
         attempt = Attempt(rid, op, context=dict(context or {}))
         self.attempts[rid] = attempt
         started = time.perf_counter()

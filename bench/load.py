@@ -52,6 +52,7 @@ from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -63,6 +64,7 @@ from bench.ledger import (
     read_entries_after,
     verify_chain,
 )
+from bench.load_cpu import CpuSample, describe, postmaster_on, sample
 from bench.load_mix import Desk, Pool
 from bench.serving import (
     CodeBook,
@@ -177,7 +179,9 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[index]
 
 
-def report(title: str, attempts: list[Attempt], elapsed: float) -> None:
+def report(
+    title: str, attempts: list[Attempt], elapsed: float, cpu: CpuSample | None = None
+) -> None:
     answered = [a for a in attempts if a.status is not None]
     refused_by_design = sum(1 for a in answered if a.status == 429)
     print(f"\n== {title} ==")
@@ -203,6 +207,8 @@ def report(title: str, attempts: list[Attempt], elapsed: float) -> None:
     lost = Counter(a.op.removeprefix("lost:") for a in attempts if a.status is None)
     if lost:
         print(f"  lost (no answer): {dict(lost)}")
+    if cpu is not None:
+        print(describe(cpu, len(answered), elapsed))
 
 
 async def bench(args: argparse.Namespace) -> int:
@@ -238,12 +244,19 @@ async def bench(args: argparse.Namespace) -> int:
             list(ledger.attempts.values()),
             time.perf_counter() - began,
         )
+        groups = {s.pid for s in servers}
+        database = postmaster_on(make_url(url).port) if args.pg_url else None
         if args.duration:
+            before = sample(groups, database)
             attempts, elapsed = await run_phase(desks, args.duration, args.think)
-            report(f"think time: one action per person every {args.think:g} s", attempts, elapsed)
+            used = sample(groups, database) - before
+            title = f"think time: one action per person every {args.think:g} s"
+            report(title, attempts, elapsed, used)
         if args.saturation:
+            before = sample(groups, database)
             attempts, elapsed = await run_phase(desks, args.saturation, 0.0)
-            report("saturation: no think time", attempts, elapsed)
+            used = sample(groups, database) - before
+            report("saturation: no think time", attempts, elapsed, used)
         exhausted = sum(d.exhausted for d in desks)
         if exhausted:
             print(f"\n  targets used up: {exhausted} actions became an account read instead")
@@ -286,5 +299,15 @@ async def main() -> int:
         return 2
 
 
+def run() -> int:
+    """On uvloop when it is installed (serve uses it too): the generator shares the cores
+    with the service, so its own CPU per request counts against the throughput."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main())
+    return uvloop.run(main())
+
+
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(run())

@@ -56,6 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo", action="store_true", help="seed the demo world if the store is empty"
     )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request (off: the audit log records every change already)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="worker processes (uvicorn) on one port; for many kiosks, with PostgreSQL",
+    )
     serve.set_defaults(func=run_serve)
 
     demo_command.register(sub)
@@ -150,8 +162,51 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.demo:
         asyncio.run(_seed_if_empty(settings))
         print(demo_command.credentials(args.db), flush=True)
-    uvicorn.run(served_app(settings), host=args.host, port=args.port, log_level="info")
+    if args.workers == 1:
+        uvicorn.run(
+            served_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            access_log=args.access_log,
+        )
+        return 0
+    if settings.db_url.startswith("sqlite"):
+        print(
+            f"supportdesk serve: {args.workers} workers on SQLite share one file: correct, "
+            "but every write waits for the one write lock. Use PostgreSQL for many kiosks.",
+            file=sys.stderr,
+            flush=True,
+        )
+    # The schema and the server key are made once, here, not raced by the workers.
+    asyncio.run(_prepare_store(settings))
+    # Workers are fresh processes: they read the same settings from the environment.
+    os.environ["SUPPORTDESK_SERVICE_DB_URL"] = settings.db_url
+    os.environ["SUPPORTDESK_SERVICE_DEMO_MODE"] = "1" if settings.demo_mode else "0"
+    uvicorn.run(
+        "supportdesk.embedded:served_app_from_environment",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=args.access_log,
+    )
     return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+async def _prepare_store(settings: ServiceSettings) -> None:
+    from supportdesk.service.context import open_context
+
+    ctx = await open_context(settings)
+    await ctx.engine.dispose()
 
 
 async def _seed_if_empty(settings: ServiceSettings) -> None:

@@ -25,6 +25,7 @@ __all__ = [
     "demo_settings",
     "open_demo_context",
     "served_app",
+    "served_app_from_environment",
 ]
 
 
@@ -46,3 +47,9 @@ async def connect_embedded(data_dir: Path, timeout_s: float = 10.0) -> SupportDe
 def served_app(settings: ServiceSettings) -> FastAPI:
     """The app `supportdesk serve` runs under uvicorn (it opens its own context)."""
     return build_app(settings=settings)
+
+
+def served_app_from_environment() -> FastAPI:
+    """The app for each of `supportdesk serve --workers N`'s processes (uvicorn imports it
+    by name): the settings come from SUPPORTDESK_SERVICE_*, as the parent set them."""
+    return build_app(settings=ServiceSettings())

@@ -43,6 +43,10 @@ class CoreCalls(ClientBase):
     async def health(self) -> Health:
         return await self._get("/v1/health", Health)
 
+    async def ready(self) -> Health:
+        """Health plus the service's database; StoreUnavailable while it does not answer."""
+        return await self._get("/v1/ready", Health)
+
     async def capabilities(self) -> Capabilities:
         return await self._get("/v1/capabilities", Capabilities)
 

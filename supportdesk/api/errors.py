@@ -47,3 +47,15 @@ class RateLimited(ApiError):
 
 class ServiceUnavailable(ApiError):
     """The auth service could not be reached, timed out, or failed."""
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The service answers, but its database does not (503): wait `retry_after_s`, retry.
+
+    A ServiceUnavailable too, so code that only knows "could not be done now" still copes;
+    the desk tells the two apart (a banner and paused actions, not the retry screen).
+    """
+
+    def __init__(self, message: str, *, retry_after_s: int, code: str | None = None) -> None:
+        super().__init__(message, status=503, code=code or "store_unavailable")
+        self.retry_after_s = retry_after_s

@@ -17,6 +17,8 @@ class ServiceSettings(BaseSettings):
     demo_mode: bool = False
     token_absolute_s: int = 8 * 3600
     token_idle_s: int = 30 * 60
+    # A session's last_seen_at is written at most this often, not on every request.
+    session_touch_s: int = 60
     lockout_attempts: int = 5
     lockout_s: int = 15 * 60
     signin_challenge_s: int = 5 * 60

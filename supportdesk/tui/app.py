@@ -17,9 +17,10 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from supportdesk.api.errors import ApiError, ServiceUnavailable, Unauthorised
+from supportdesk.api.errors import ApiError, ServiceUnavailable, StoreUnavailable, Unauthorised
 from supportdesk.tui.commands import DeskCommands
 from supportdesk.tui.screens.lock import LockScreen
 from supportdesk.tui.screens.signin import SignInScreen
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from supportdesk.config import DeskSettings
 
 T = TypeVar("T")
+
+STORE_POLL_MAX_S = 10
+"""The longest the desk waits between asking whether the service's database is back."""
 
 Connector = Callable[["DeskSettings"], Awaitable["DeskBackend"]]
 """Builds the back end for these settings, in a worker after the first frame."""
@@ -53,6 +57,8 @@ class SupportDeskApp(App[int]):
     agent_label: reactive[str] = reactive("")
     backend_label: reactive[str] = reactive("")
     demo_mode: reactive[bool] = reactive(False)
+    store_down: reactive[bool] = reactive(False)
+    """The service answers but its database does not: a banner, actions paused, polling."""
 
     def __init__(
         self,
@@ -75,6 +81,7 @@ class SupportDeskApp(App[int]):
         self.display_zone: tzinfo | None = None
         self._connected = asyncio.Event()
         self._last_activity = monotonic()
+        self._store_poll: Timer | None = None
         self.set_reactive(SupportDeskApp.backend_label, backend_label)
 
     # -- start-up -----------------------------------------------------------
@@ -234,10 +241,48 @@ class SupportDeskApp(App[int]):
         if not isinstance(self.screen, UnreachableScreen):
             self.push_screen(UnreachableScreen(message))
 
+    def store_unavailable(self, exc: StoreUnavailable) -> None:
+        """Pause for a database outage: the banner shows, keys dim, and the desk asks the
+        service every Retry-After seconds until its database answers again."""
+        self.store_down = True
+        if self._store_poll is None:
+            every = float(min(max(exc.retry_after_s, 1), STORE_POLL_MAX_S))
+            self._store_poll = self.set_interval(every, self._poll_store)
+
+    def _poll_store(self) -> None:
+        self._check_store()
+
+    @work(exclusive=True, group="store-poll", exit_on_error=False)
+    async def _check_store(self) -> None:
+        if self.backend is None:
+            return
+        try:
+            await self.backend.ready()
+        except StoreUnavailable:
+            return  # still down: the next tick asks again
+        except ServiceUnavailable as exc:
+            self._store_recovered()
+            self.show_unreachable(exc.message)  # now the service itself is gone
+            return
+        except ApiError:
+            return
+        self._store_recovered()
+
+    def _store_recovered(self) -> None:
+        if self._store_poll is not None:
+            self._store_poll.stop()
+            self._store_poll = None
+        self.store_down = False
+
+    def watch_store_down(self, _down: bool) -> None:
+        self.refresh_bindings()
+
     def report(self, exc: ApiError) -> None:
         """The one place API failures become what the agent sees."""
         if isinstance(exc, Unauthorised):
             self.session_expired()
+        elif isinstance(exc, StoreUnavailable):
+            self.store_unavailable(exc)
         elif isinstance(exc, ServiceUnavailable):
             self.show_unreachable(exc.message)
         else:
@@ -264,6 +309,8 @@ class SupportDeskApp(App[int]):
         and the log (leads only) need the back end to offer them."""
         if action in ("lock", "sign_out"):
             return self.session is not None
+        if self.store_down and action in ("open_approvals", "open_audit_log"):
+            return None
         if action == "open_audit_log" and not self.is_lead:
             return False
         feature = {"open_approvals": "approvals", "open_audit_log": "audit"}.get(action)

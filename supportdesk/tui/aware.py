@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from supportdesk.tui.app import SupportDeskApp
 
 
+PAUSE_KEEPS = frozenset({"back", "cancel", "close", "keys", "app.keys", "quit"})
+"""Keys that still work while actions are paused for a database outage: leaving and help."""
+STORE_PAUSED = "Paused: the desk's database is not answering. The desk carries on by itself."
+
+
 class DeskAware:
     """Mixed into the desk's screens and widgets, before the Textual class.
 
@@ -48,9 +53,12 @@ class DeskAware:
         return cast("SupportDeskApp", self.app)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """False hides a lead's key from an agent; None dims a key the back end cannot serve."""
+        """False hides a lead's key from an agent; None dims a key the back end cannot serve,
+        and every key but leaving and help while the service's database does not answer."""
         if action in self.LEAD_ONLY and not self.desk.is_lead:
             return False
+        if self.desk.store_down and action not in PAUSE_KEEPS:
+            return None
         feature = self.ACTION_FEATURES.get(action)
         if feature is not None and not self.desk.offers(feature):
             return None
@@ -70,6 +78,8 @@ class DeskAware:
 
     def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
         """Why an action cannot run now, in words for the agent (None when it can)."""
+        if self.desk.store_down and action not in PAUSE_KEEPS:
+            return STORE_PAUSED
         feature = self.ACTION_FEATURES.get(action)
         if feature is not None:
             return self.desk.missing(feature)

@@ -127,6 +127,18 @@ def _paperwork(target: Target, reason: str) -> dict[str, Any]:
     return {"ticket_id": target.ticket_id, "reason": reason}
 
 
+@dataclass(frozen=True)
+class LostWrite:
+    """A write whose answer never came (the server died): what a client would retry."""
+
+    rid: str
+    op: str
+    path: str
+    body: dict[str, Any]
+    key: str
+    context: dict[str, str]
+
+
 async def write_until(
     http: httpx.AsyncClient,
     ledger: Ledger,
@@ -134,19 +146,25 @@ async def write_until(
     token: Mapping[str, str],
     keep_going: Callable[[], bool],
     on_ack: Callable[[Attempt], Awaitable[None]],
+    lost: list[LostWrite] | None = None,
 ) -> None:
-    """Send this agent's writes one after another until told to stop or the server is gone."""
+    """Send this agent's writes one after another until told to stop or the server is gone;
+    a write cut off by the server's death goes into `lost`."""
     while keep_going():
         try:
             op, path, body, context = work.next_write()
         except LookupError:
             return
-        headers = {**token, "Idempotency-Key": f"key-{ledger.new_id('k')}"}
+        key = f"key-{ledger.new_id('k')}"
+        headers = {**token, "Idempotency-Key": key}
+        rid = ledger.new_id(op)
         try:
             attempt = await ledger.send(
-                http, op, "POST", path, json=body, headers=headers, context=context
+                http, op, "POST", path, json=body, headers=headers, context=context, rid=rid
             )
         except httpx.TransportError:
+            if lost is not None:
+                lost.append(LostWrite(rid, op, path, body, key, context))
             return
         if attempt.acknowledged:
             await on_ack(attempt)
@@ -185,7 +203,9 @@ async def store_problems(
     resolved_logged = Counter(e["ticket_id"] for e in entries_of("ticket.resolve", "success"))
     sent_logged = Counter(_detail(e)["delivery_id"] for e in entries_of("sms.resend", "queued"))
     filed_logged = Counter(
-        _detail(e)["approval_id"] for e in entries_of("mfa.reset", "pending_approval")
+        _detail(e)["approval_id"]
+        for action in ("mfa.reset", "factor.remove")
+        for e in entries_of(action, "pending_approval")
     )
     active: dict[str, set[str]] = {}
     reset_at: dict[str, Any] = {}
@@ -213,7 +233,15 @@ async def store_problems(
                 problems.append(
                     f"{t.user_id} reset={was_reset} with {resets_logged[t.user_id]} reset entries"
                 )
-    approvals = {a["id"] for a in await get("/v1/approvals", status="all", limit=500)}
+    listed = await get("/v1/approvals", status="all", limit=500)
+    approvals = {a["id"] for a in listed}
+    targets = {t.user_id for plan in bench.agents for t in plan.all_users}
+    for approval in listed:  # filed during the run (bench targets have none before it)
+        if approval["target_user_id"] in targets and filed_logged[approval["id"]] != 1:
+            problems.append(
+                f"approval #{approval['id']} is in the store with "
+                f"{filed_logged[approval['id']]} filing entries"
+            )
     for factor, n in removed_logged.items():
         user = factor.rsplit("-", 1)[0]
         if n != 1 or factor in active.get(user, set()):

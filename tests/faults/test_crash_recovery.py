@@ -2,7 +2,10 @@
 
 Whatever the kill interrupted, the store must show each change with its audit
 entry or neither: no change without its entry, no entry without its change,
-the chain intact, and every write the service acknowledged still there.
+the chain intact, and every write the service acknowledged still there. Then the
+client does what a kiosk would: it sends each keyed write whose answer was lost
+again, with the same Idempotency-Key; each is then applied exactly once, whether
+the first try had committed before the kill or not.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ from bench.ledger import (
     verify_chain,
 )
 from bench.serving import CodeBook, read_agent_secrets, start_server
-from bench.world import seed_bench_store
+from bench.world import BenchWorld, seed_bench_store
 from tests.faults.scenario import (
     SERVE_ENV,
     AgentWork,
+    LostWrite,
     sign_in,
     small_world,
     store_problems,
@@ -33,6 +37,8 @@ from tests.faults.scenario import (
 
 WRITERS = 6
 KILL_AFTER_ACKS = 30
+KEYED = {"remove_factor", "reset_mfa"}
+"""Writes whose endpoint honours Idempotency-Key (recovery actions): safe to send again."""
 
 
 async def test_sigkill_under_write_load_loses_and_half_applies_nothing(
@@ -51,6 +57,7 @@ async def test_sigkill_under_write_load_loses_and_half_applies_nothing(
             start = await head_seq(http, lead)
             tokens = [await sign_in(http, ledger, book, p.username) for p in bench.agents]
             acked: list[Attempt] = []
+            lost: list[LostWrite] = []
             killed = asyncio.Event()
 
             async def count(attempt: Attempt) -> None:
@@ -61,12 +68,15 @@ async def test_sigkill_under_write_load_loses_and_half_applies_nothing(
 
             await asyncio.gather(
                 *(
-                    write_until(http, ledger, AgentWork(p), t, lambda: not killed.is_set(), count)
+                    write_until(
+                        http, ledger, AgentWork(p), t, lambda: not killed.is_set(), count, lost
+                    )
                     for p, t in zip(bench.agents, tokens, strict=True)
                 )
             )
         assert killed.is_set(), f"the load ended after {len(acked)} acknowledged writes"
         assert first.process.poll() is not None
+        assert lost, "the kill cut no write off mid-request"
     finally:
         first.kill()
 
@@ -79,11 +89,54 @@ async def test_sigkill_under_write_load_loses_and_half_applies_nothing(
             intact, summary = await verify_chain(http, lead)
             problems = exactly_once_problems(ledger, entries)
             problems += await store_problems(http, lead, bench, ledger, entries)
+            assert intact, summary
+            assert problems == []
+
+            retried = await send_again(http, ledger, book, bench, lost)
+            entries = await read_entries_after(http, lead, start)
+            intact, summary = await verify_chain(http, lead)
+            problems = exactly_once_problems(ledger, entries)
+            problems += await store_problems(http, lead, bench, ledger, entries)
     finally:
         second.stop()
 
     writes = [a for a in ledger.attempts.values() if a.op != "sign_in"]
     assert intact, summary
     assert problems == []
+    assert all(a.acknowledged for a in retried), [(a.op, a.status, a.body) for a in retried]
     assert len([a for a in writes if a.acknowledged]) >= KILL_AFTER_ACKS
     assert {a.op for a in writes if a.acknowledged} >= {"remove_factor", "resend_sms", "reset_mfa"}
+
+
+async def send_again(
+    http: httpx.AsyncClient,
+    ledger: Ledger,
+    book: CodeBook,
+    bench: BenchWorld,
+    lost: list[LostWrite],
+) -> list[Attempt]:
+    """Each lost keyed write, sent again by its agent (signed in afresh: the session
+    survived, but a kiosk that lost its answer may as well), same key, same request id."""
+    owners = {target.user_id: plan.username for plan in bench.agents for target in plan.all_users}
+    tokens: dict[str, dict[str, str]] = {}
+    retried = []
+    for write in lost:
+        if write.op not in KEYED:
+            continue
+        agent = owners[write.context["user"]]
+        if agent not in tokens:
+            tokens[agent] = await sign_in(http, ledger, book, agent)
+        headers = {**tokens[agent], "Idempotency-Key": write.key}
+        retried.append(
+            await ledger.send(
+                http,
+                write.op,
+                "POST",
+                write.path,
+                json=write.body,
+                headers=headers,
+                context=write.context,
+                rid=write.rid,
+            )
+        )
+    return retried

@@ -13,13 +13,15 @@ from tests.support import agent_code
 
 PUBLIC = {
     ("get", "/v1/health"),
+    ("get", "/v1/ready"),
     ("get", "/v1/capabilities"),
     ("post", "/v1/agent/sessions"),
     ("post", "/v1/enduser/signin"),
     ("post", "/v1/enduser/signin/verify"),
     ("post", "/v1/enduser/signin/sms"),
 }
-"""Health and capabilities reveal nothing; the rest are how a caller proves who they are."""
+"""Health, readiness (the database answers) and capabilities reveal nothing; the rest are
+how a caller proves who they are."""
 
 LEAD_ONLY_PREFIXES = ("/v1/audit",)
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

@@ -16,13 +16,16 @@ from supportdesk.service.ops.guarding import LOCAL_SOURCE
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def`
+# dependency in a worker thread, two thread hand-offs per request for a dict lookup.
 
-def get_ctx(request: Request) -> ServiceContext:
+
+async def get_ctx(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.ctx
     return ctx
 
 
-def request_id(request: Request) -> str:
+async def request_id(request: Request) -> str:
     rid: str = request.state.request_id
     return rid
 

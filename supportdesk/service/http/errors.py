@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from supportdesk.service.errors import ServiceError
+from supportdesk.service.store.engine import store_unavailable
+
+log = logging.getLogger(__name__)
+
+STORE_RETRY_AFTER_S = 2
+"""How long a client should wait before trying again while the database is not answering:
+the pool checks a connection before use (pre-ping), so the first request after the database
+is back succeeds."""
+STORE_DOWN_MESSAGE = "the desk's database is not answering; try again in a moment"
+_LOG_EVERY_S = 10.0
 
 
 def _body(code: str, message: str, field: str | None) -> dict[str, dict[str, str | None]]:
@@ -38,6 +53,25 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             _body(code, str(exc.detail), None), status_code=exc.status_code, headers=exc.headers
         )
+
+    last_logged = [0.0]
+
+    async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
+        if not store_unavailable(exc):
+            raise exc  # a real fault: the catch-all below answers 500 and it is logged in full
+        now = time.monotonic()
+        if now - last_logged[0] >= _LOG_EVERY_S:  # one line per burst, not one per request
+            last_logged[0] = now
+            # The type only: a driver's message may quote statement parameters.
+            log.warning("the database is not answering (%s); answering 503", type(exc).__name__)
+        return JSONResponse(
+            _body("store_unavailable", STORE_DOWN_MESSAGE, None),
+            status_code=503,
+            headers={"Retry-After": str(STORE_RETRY_AFTER_S)},
+        )
+
+    for kind in (DBAPIError, PoolTimeout, OSError):
+        app.add_exception_handler(kind, _store_error)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:

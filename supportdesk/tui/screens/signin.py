@@ -8,7 +8,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, Footer, Input, Static
 
-from supportdesk.api.errors import InvalidInput, RateLimited, ServiceUnavailable, Unauthorised
+from supportdesk.api.errors import (
+    InvalidInput,
+    RateLimited,
+    ServiceUnavailable,
+    StoreUnavailable,
+    Unauthorised,
+)
 from supportdesk.rules.codes import code_problem, normalise_code
 from supportdesk.tui.formatting import CODE_KEYS, sentence
 from supportdesk.tui.screens.base import DeskScreen
@@ -128,6 +134,10 @@ class SignInScreen(DeskScreen):
             return
         except (RateLimited, InvalidInput) as exc:
             self._failed(sentence(exc.message))
+            return
+        except StoreUnavailable as exc:
+            self._failed(sentence(exc.message) + " Nothing was checked; sign in again shortly.")
+            self.desk.report(exc)
             return
         except ServiceUnavailable as exc:
             self._failed(NOT_ANSWERING)

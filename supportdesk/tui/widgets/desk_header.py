@@ -10,11 +10,13 @@ from textual.widgets import Static
 from supportdesk.api import features
 from supportdesk.api.errors import ApiError
 from supportdesk.tui.aware import DeskAware
+from supportdesk.tui.widgets.store_banner import StoreBanner
 
 CONNECTION_WORDS = {
     "connecting": "◌ connecting",
     "connected": "● connected",
     "unreachable": "✕ unreachable",
+    "store_down": "◐ database down",
 }
 APPROVALS_POLL_S = 20.0
 """How often a lead's header re-counts approvals: requests arrive from other desks."""
@@ -37,6 +39,9 @@ class DeskHeader(DeskAware, Horizontal):
         self.watch(app, "agent_label", self._show_agent)
         self.watch(app, "backend_label", self._show_backend)
         self.watch(app, "connection", self._show_connection)
+        self.watch(app, "store_down", self._show_store, init=False)
+        if app.store_down:
+            self._show_store(True)
         self.set_interval(APPROVALS_POLL_S, self._poll_approvals)
 
     def _show_agent(self, label: str) -> None:
@@ -68,8 +73,19 @@ class DeskHeader(DeskAware, Horizontal):
     def _show_backend(self, label: str) -> None:
         self.query_one("#header-backend", Static).update(label)
 
+    def _show_store(self, down: bool) -> None:
+        """The banner under this header while the service's database does not answer."""
+        banners = self.screen.query(StoreBanner)
+        if down and not banners:
+            self.screen.mount(StoreBanner(), after=self)
+        elif not down:
+            banners.remove()
+        self._show_connection(self.desk.connection)
+
     def _show_connection(self, state: str) -> None:
         widget = self.query_one("#header-connection", Static)
+        if state == "connected" and self.desk.store_down:
+            state = "store_down"
         widget.update(CONNECTION_WORDS.get(state, state))
         widget.set_class(state == "connected", "-ok")
-        widget.set_class(state == "unreachable", "-bad")
+        widget.set_class(state in ("unreachable", "store_down"), "-bad")

@@ -31,7 +31,7 @@ from supportdesk.service.store.schema import as_utc
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
-def audit_filters(
+async def audit_filters(
     agent: Annotated[str | None, Query(max_length=64, description="actor, exact")] = None,
     user: Annotated[str | None, Query(max_length=64, description="target user id")] = None,
     action: Annotated[
