@@ -60,11 +60,13 @@ class SupportDeskApp(App[int]):
         settings: DeskSettings | Callable[[], DeskSettings],
         *,
         backend_label: str = "",
+        release: Callable[[], Awaitable[None]] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
         self._connect = connect
+        self._release = release
         self._settings_source = settings
         self.settings: DeskSettings | None = None
         self._monotonic = monotonic
@@ -144,9 +146,12 @@ class SupportDeskApp(App[int]):
         return True
 
     async def on_unmount(self) -> None:
-        """The back end's connections close with the desk."""
+        """The back end's connections close with the desk, then whatever the entry point
+        started for it (the embedded service's process)."""
         if self.backend is not None:
             await self.backend.aclose()
+        if self._release is not None:
+            await self._release()
 
     def mark_connected(self) -> None:
         self.connection = "connected"
