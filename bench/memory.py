@@ -204,15 +204,14 @@ def main() -> None:
     b, d, s = (statistics.median(x) for x in (bare, desk, service))
     print(f"runs: {args.runs} each, interleaved, medians; {os.cpu_count()} CPUs")
     print(f"bare Textual app, after first frame:       {mib(b)}")
-    print(
-        f"desk process, lead in the audit log:       {mib(d)}  ({d / b:.2f}x bare; goal 80 MiB)"
-    )
+    print(f"desk process, lead in the audit log:       {mib(d)}  ({d / b:.2f}x bare; goal 80 MiB)")
     if s:
         print(f"embedded service process (its own):        {mib(s)}")
         print(f"desk and service together:                 {mib(d + s)}")
     else:
         print("embedded service process:                  none (in the desk's process)")
-    print(f"audit rows on screen: {last.get('rows')}; heavy modules in the desk: {last.get('heavy')}")
+    print(f"audit rows on screen: {last.get('rows')}")
+    print(f"heavy modules in the desk's process: {last.get('heavy')}")
     if args.top:
         print(f"\ntracemalloc, desk process: {top.get('traced_kib')} KiB traced; largest files:")
         for line in top.get("top", []):  # type: ignore[union-attr]
