@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import importlib
 import json
 import shutil
 import subprocess
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from supportdesk.api.client import SupportDeskClient
 
 CHILD_MODULE = "supportdesk.embedded_child"
+CLIENT = "supportdesk.api.client"
 LABEL = "demo · SQLite"
 START_TIMEOUT_S = 120.0
 """The first start seeds the demo world, which takes a while on a busy machine."""
@@ -120,9 +122,14 @@ class EmbeddedService:
         return f": {last[:200]}" if last else ""
 
     async def client(self, timeout_s: float = 10.0) -> SupportDeskClient:
-        """A client over the child's socket, once the child reports ready."""
-        await self.wait_ready()
-        return await asyncio.to_thread(self._make_client, timeout_s)
+        """A client over the child's socket, once the child reports ready; the client's
+        own imports (httpx, the wire models) load in a thread meanwhile."""
+        loading = asyncio.ensure_future(asyncio.to_thread(importlib.import_module, CLIENT))
+        try:
+            await self.wait_ready()
+        finally:
+            await loading
+        return self._make_client(timeout_s)
 
     def _make_client(self, timeout_s: float) -> SupportDeskClient:
         import httpx
