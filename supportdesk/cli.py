@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib
 import os
 import sys
@@ -108,6 +109,9 @@ def build_desk(
 def launch_desk(api_url: str | None = None, data_dir: Path | None = None) -> SupportDeskApp:
     """The desk as the command line runs it: unless it talks to a remote service, the
     embedded one starts now, in its own process, while the desk paints."""
+    # The collector waits until the first frame (the app turns it back on): start-up
+    # only creates objects that live as long as the desk.
+    gc.disable()
     overrides = {"api_url": api_url, "data_dir": data_dir}
     service = None
     if not _names_a_remote(api_url):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import socket
@@ -74,6 +75,7 @@ async def serve(socket_path: Path, data_dir: Path | None) -> None:
         server = uvicorn.Server(config)
         _stop_when_the_desk_goes(server)
         _say(**{READY: True})
+        gc.enable()
         # The routers a sign-in does not need load once the first requests are answered
         # (or on first use, if the agent is quicker than that).
         later = asyncio.get_running_loop().call_later(
@@ -101,6 +103,9 @@ def _stop_when_the_desk_goes(server: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Start-up allocates hundreds of thousands of objects that live as long as the
+    # process: collecting them while importing is wasted time. On again once ready.
+    gc.disable()
     parser = argparse.ArgumentParser(prog="supportdesk-embedded", description=__doc__)
     parser.add_argument("--socket", type=Path, required=True)
     parser.add_argument("--data-dir", type=Path, default=None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, tzinfo
@@ -85,7 +86,9 @@ class SupportDeskApp(App[int]):
         if not callable(self._settings_source) and not self.use_settings(self._settings_source):
             return
         self.push_screen(SignInScreen())
-        # Settings and the back end load after the first frame.
+        # Settings and the back end load after the first frame; so does the garbage
+        # collector, if the entry point held it off for start-up.
+        self.call_after_refresh(gc.enable)
         self.call_after_refresh(self.connect_backend)
         self.set_interval(1.0, self.lock_if_idle)
 
