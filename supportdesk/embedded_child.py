@@ -76,6 +76,7 @@ async def serve(socket_path: Path, data_dir: Path | None) -> None:
         server = uvicorn.Server(config)
         _stop_when_the_desk_goes(server)
         _say(**{READY: True})
+        gc.freeze()  # what start-up made lives as long as the process: never traverse it
         gc.enable()
         # The routers a sign-in does not need load a little later (or on first use, if
         # the agent is quicker than that). The task is held so it is not collected.

@@ -88,7 +88,7 @@ class SupportDeskApp(App[int]):
         self.push_screen(SignInScreen())
         # Settings and the back end load after the first frame; so does the garbage
         # collector, if the entry point held it off for start-up.
-        self.call_after_refresh(gc.enable)
+        self.call_after_refresh(_collect_from_now_on)
         self.call_after_refresh(self.connect_backend)
         self.set_interval(1.0, self.lock_if_idle)
 
@@ -347,6 +347,14 @@ class SupportDeskApp(App[int]):
                 self.report(error)
             else:
                 self.notify(f"Something went wrong: {error}", title="Unexpected", severity="error")
+
+
+def _collect_from_now_on() -> None:
+    """Garbage collection on (again), leaving out what start-up made: the modules,
+    classes and first screen live as long as the desk, so no collection walks them."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _keymap_problem(settings: DeskSettings) -> str | None:
