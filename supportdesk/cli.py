@@ -92,8 +92,10 @@ def build_desk(
     async def connect(loaded: DeskSettings) -> DeskBackend:
         nonlocal service
         if not loaded.api_url and (service is None or not service.usable()):
-            from supportdesk.embedded_process import EmbeddedService
+            from supportdesk.embedded_process import EmbeddedService, supported
 
+            if not supported():
+                return await connect_in_process(loaded)
             if service is not None:
                 service.stop()  # it failed; retrying starts a fresh one
             service = EmbeddedService.start(loaded.data_dir)
@@ -115,9 +117,10 @@ def launch_desk(api_url: str | None = None, data_dir: Path | None = None) -> Sup
     overrides = {"api_url": api_url, "data_dir": data_dir}
     service = None
     if not _names_a_remote(api_url):
-        from supportdesk.embedded_process import EmbeddedService
+        from supportdesk.embedded_process import EmbeddedService, supported
 
-        service = EmbeddedService.start(data_dir)
+        if supported():
+            service = EmbeddedService.start(data_dir)
         print(DEMO_CREDENTIALS)
     return build_desk(lambda: load_settings(**overrides), service=service)
 
@@ -165,6 +168,16 @@ async def connect_backend(
         service = EmbeddedService.start(settings.data_dir)
     # A failure to start (ServiceStartError) reaches the agent as its message.
     return await service.client(settings.request_timeout_s)
+
+
+async def connect_in_process(settings: DeskSettings) -> DeskBackend:
+    """The embedded service inside the desk's process, where a child cannot be reached
+    over a Unix socket: its heavy imports load off the UI loop."""
+    embedded = await asyncio.to_thread(importlib.import_module, "supportdesk.embedded")
+    backend: DeskBackend = await embedded.connect_embedded(
+        settings.data_dir, settings.request_timeout_s
+    )
+    return backend
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ import contextlib
 import importlib
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,12 @@ LABEL = "demo · SQLite"
 START_TIMEOUT_S = 120.0
 """The first start seeds the demo world, which takes a while on a busy machine."""
 STOP_GRACE_S = 5.0
+
+
+def supported() -> bool:
+    """Unix sockets (and a pipe the event loop can watch): not on Windows, where the
+    desk runs the service in its own process as it did before."""
+    return hasattr(socket, "AF_UNIX") and sys.platform != "win32"
 
 
 class ServiceStartError(RuntimeError):

@@ -124,3 +124,20 @@ async def test_a_store_that_cannot_be_opened_is_said_plainly(data_dir: Path) -> 
         said = text(pilot.app, "#unreachable-message")
     assert "could not start" in said and "demo store cannot be opened" in said, said
     assert "Traceback" not in said and "File " not in said, said
+
+
+async def test_without_unix_sockets_the_service_runs_inside_the_desk(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import supportdesk.embedded_process as embedded_process
+
+    monkeypatch.setattr(embedded_process, "supported", lambda: False)
+
+    def no_child(*_args: object) -> EmbeddedService:
+        raise AssertionError("no service process where Unix sockets are missing")
+
+    monkeypatch.setattr(EmbeddedService, "start", no_child)
+    app = build_desk(desk_settings(data_dir=data_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.connection == "connected", "the service", DEADLINE_S)
+        assert app.backend is not None and app.backend.label == "demo · SQLite"
