@@ -1,6 +1,6 @@
 """The embedded demo service in its own process: the desk signs in over its socket, the
 process ends with the desk however the desk ends, and a failure to start reaches the agent
-as a sentence, never a traceback."""
+as a sentence, never a traceback. Without Unix sockets it runs inside the desk instead."""
 
 from __future__ import annotations
 
