@@ -135,15 +135,20 @@ def _names_a_remote(flag: object) -> bool:
     """Whether the desk will talk to a remote service, read without loading the settings
     model (that happens after the first frame): the flag, the environment, the file."""
     import os
-    import tomllib
 
     from supportdesk.config import ENV_PREFIX, config_file
 
     if flag or os.environ.get(f"{ENV_PREFIX}API_URL"):
         return True
     try:
-        return bool(tomllib.loads(config_file().read_text(encoding="utf-8")).get("api_url"))
-    except (OSError, tomllib.TOMLDecodeError):
+        text = config_file().read_text(encoding="utf-8")
+    except OSError:  # no config file: the usual case, decided without a TOML parser
+        return False
+    import tomllib
+
+    try:
+        return bool(tomllib.loads(text).get("api_url"))
+    except tomllib.TOMLDecodeError:
         return False
 
 
