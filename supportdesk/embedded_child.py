@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -23,6 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+LOG_NAME = "service.log"
+"""The desk sends this process's stderr there, beside the socket."""
 READY = "ready"
 ERROR = "error"
 WARM_AFTER_S = 3.0
@@ -94,6 +97,18 @@ async def serve(socket_path: Path, data_dir: Path | None) -> None:
             later.cancel()
     finally:
         await ctx.engine.dispose()
+        _tidy(socket_path)
+
+
+def _tidy(socket_path: Path) -> None:
+    """Leave no socket behind; the folder too when nothing else is in it (a desk killed
+    by a hang-up had no chance to remove it)."""
+    folder = socket_path.parent
+    for name in (socket_path.name, LOG_NAME):
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _stop_when_the_desk_goes(server: Any) -> None:

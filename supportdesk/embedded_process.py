@@ -37,6 +37,8 @@ LABEL = "demo · SQLite"
 START_TIMEOUT_S = 120.0
 """The first start seeds the demo world, which takes a while on a busy machine."""
 STOP_GRACE_S = 5.0
+LOG_NAME = "service.log"
+"""The child's stderr, beside its socket (the child removes both when it ends)."""
 
 
 def supported() -> bool:
@@ -56,7 +58,7 @@ class EmbeddedService:
         self.process = process
         self.folder = folder
         self.socket_path = folder / "service.sock"
-        self.log_path = folder / "service.log"
+        self.log_path = folder / LOG_NAME
         self._ready: bool | None = None
         self._error: str | None = None
 
@@ -67,7 +69,7 @@ class EmbeddedService:
         command = [sys.executable, "-m", CHILD_MODULE, "--socket", str(folder / "service.sock")]
         if data_dir is not None:
             command += ["--data-dir", str(data_dir)]
-        with open(folder / "service.log", "wb") as log:
+        with open(folder / LOG_NAME, "wb") as log:
             # stderr goes to a file: nothing the child says may land on the desk's screen.
             # Its own session: the terminal's signals (hang-up, Ctrl+Z) are the desk's to
             # handle; the child ends when its stdin closes.

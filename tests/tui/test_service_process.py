@@ -89,7 +89,7 @@ from supportdesk.embedded_process import EmbeddedService
 
 service = EmbeddedService.start(Path(sys.argv[1]))
 asyncio.run(service.wait_ready())
-print(service.pid, flush=True)
+print(service.pid, service.folder, flush=True)
 sys.stdin.read()  # until the test kills this stand-in for the desk
 """
 
@@ -103,11 +103,13 @@ def test_the_service_process_ends_when_the_desk_is_killed(data_dir: Path) -> Non
     )
     try:
         assert desk.stdout is not None
-        child = int(desk.stdout.readline())
+        pid, folder = desk.stdout.readline().split(maxsplit=1)
+        child = int(pid)
         assert not gone(child)
         os.kill(desk.pid, signal.SIGKILL)  # no clean-up runs in the desk
         desk.wait()
         wait_until_gone(child)
+        assert not Path(folder.strip()).exists(), "the socket's folder was left behind"
     finally:
         if desk.poll() is None:
             desk.kill()
