@@ -12,6 +12,11 @@ each straight over HTTP and through the desk's client (PrivacyIdeaClient), so th
 client's own cost shows beside the server's. The desk's service in front of it is
 added to this table when the privacyIDEA provider is plugged in.
 
+Then (issue 13) `supportdesk serve --demo` on its own SQLite store, beside privacyIDEA
+in the same run: a factor list (a user's profile with its factors; privacyIDEA's token
+list of a user) and an audit page of 50 and of 200, each pair timed interleaved over
+raw HTTP, with the ratio serve / privacyIDEA (goal: median <= 0.1x).
+
     .venv/bin/python bench/privacyidea.py [--runs 40] [--install]
 
 Not part of the test suite. Needs the cached venv, or --install to build it.
@@ -32,6 +37,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from serving import CodeBook, read_agent_secrets, sign_in_body, sqlite_store, start_server
 
 from supportdesk.service.provider.privacyidea import (
     PrivacyIdeaClient,
@@ -65,7 +73,74 @@ async def fill_audit(http: httpx.AsyncClient, rows: int) -> None:
         await http.post("/validate/check", json={"user": "amanda.pierce", "pass": "000000"})
 
 
-async def run(peer: Peer, runs: int) -> None:
+# -- issue 13: `supportdesk serve` beside privacyIDEA on the same reads -------------------
+
+
+async def serve_reads(
+    http: httpx.AsyncClient, store: str
+) -> dict[str, Callable[[], Awaitable[object]]]:
+    """The desk's reads on `supportdesk serve`, as demo-lead (the audit log is a lead's)."""
+    book = CodeBook(await read_agent_secrets(store))
+    body = sign_in_body("demo-lead", book.code("demo-lead"))
+    signed = await http.post("/v1/agent/sessions", json=body)
+    signed.raise_for_status()
+    http.headers["Authorization"] = f"Bearer {signed.json()['token']}"
+    found = (await http.get("/v1/users", params={"q": "a", "limit": 50})).json()
+    profiles = [(await http.get(f"/v1/users/{user['id']}")).json() for user in found]
+    user_id = next(profile["id"] for profile in profiles if profile.get("factors"))
+
+    def get(path: str, **params: object) -> Callable[[], Awaitable[object]]:
+        async def call() -> object:
+            response = await http.get(path, params=params)
+            response.raise_for_status()
+            return response
+
+        return call
+
+    return {
+        "factor list": get(f"/v1/users/{user_id}"),
+        "audit page of 50": get("/v1/audit", limit=50),
+        "audit page of 200": get("/v1/audit", limit=200),
+    }
+
+
+async def serve_beside_privacyidea(
+    pi_reads: dict[str, Callable[[], Awaitable[object]]], runs: int, scratch: Path
+) -> None:
+    """Each read on both services, interleaved so both see the same machine load."""
+    folder = scratch / "serve"
+    folder.mkdir()
+    store = sqlite_store(folder)
+    server = start_server(store, folder / "logs")
+    try:
+        await asyncio.to_thread(server.wait_ready, 180)
+        async with httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=30) as http:
+            ours = await serve_reads(http, store)
+            head = (
+                f"{'read (raw HTTP, same run)':<28} {'privacyIDEA':<36} {'supportdesk serve':<36}"
+            )
+            print(f"\n  {head} ratio")
+            for label, theirs in pi_reads.items():
+                mine = ours[label]
+                await theirs()
+                await mine()
+                pi_ms: list[float] = []
+                sd_ms: list[float] = []
+                for _ in range(runs):
+                    for call, samples in ((theirs, pi_ms), (mine, sd_ms)):
+                        start = time.perf_counter()
+                        await call()
+                        samples.append((time.perf_counter() - start) * 1000)
+                ratio = statistics.median(sd_ms) / statistics.median(pi_ms)
+                print(
+                    f"  {label:<28} {figures(pi_ms)}   {figures(sd_ms)}   "
+                    f"{ratio:.3f}x (goal <= 0.1x)"
+                )
+    finally:
+        server.stop()
+
+
+async def run(peer: Peer, runs: int, scratch: Path) -> None:
     world = peer.world
     settings = PrivacyIdeaSettings(
         url=peer.url,
@@ -134,6 +209,13 @@ async def run(peer: Peer, runs: int) -> None:
             client_ms = await timed(through, runs)
             print(f"  {label:<32} {figures(direct_ms)}   {figures(client_ms)}")
 
+        pi_reads = {
+            "factor list": raw("/token/", user=USER, realm=realm),
+            "audit page of 50": raw("/audit/", page_size=50, sortorder="desc"),
+            "audit page of 200": raw("/audit/", page_size=200, sortorder="desc"),
+        }
+        await serve_beside_privacyidea(pi_reads, runs, scratch)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -145,7 +227,7 @@ def main() -> None:
         peer = bring_up(Path(scratch), allow_install=args.install or None)
         try:
             print(f"  {peer.describe_timings()}")
-            asyncio.run(run(peer, args.runs))
+            asyncio.run(run(peer, args.runs, Path(scratch)))
         finally:
             peer.stop()
 

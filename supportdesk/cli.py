@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib
 import os
 import sys
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from supportdesk.api.backend import DeskBackend
     from supportdesk.config import DeskSettings
+    from supportdesk.embedded_process import EmbeddedService
     from supportdesk.service.settings import ServiceSettings
     from supportdesk.tui.app import SupportDeskApp
 
@@ -83,24 +85,61 @@ def _settings(args: argparse.Namespace) -> DeskSettings:
     )
 
 
-def build_desk(settings: DeskSettings | Callable[[], DeskSettings]) -> SupportDeskApp:
+def build_desk(
+    settings: DeskSettings | Callable[[], DeskSettings],
+    *,
+    service: EmbeddedService | None = None,
+) -> SupportDeskApp:
     """The desk wired to its back end: a remote URL, or the embedded demo service.
 
     Settings may be given as a loader: the desk then reads them in a thread after its
     first frame (pydantic loads there), and a bad config ends it with the message.
+    `service` is the embedded service already started at launch; without one the desk
+    starts it when it connects.
     """
     from supportdesk.tui.app import SupportDeskApp
 
     label = "" if callable(settings) else (settings.api_url or "embedded demo")
-    return SupportDeskApp(connect_backend, settings, backend_label=label)
+
+    async def connect(loaded: DeskSettings) -> DeskBackend:
+        nonlocal service
+        if not loaded.api_url and (service is None or not service.usable()):
+            from supportdesk.embedded_process import EmbeddedService, supported
+
+            if not supported():
+                return await connect_in_process(loaded)
+            if service is not None:
+                service.stop()  # it failed; retrying starts a fresh one
+            service = EmbeddedService.start(loaded.data_dir)
+        return await connect_backend(loaded, service)
+
+    async def release() -> None:
+        if service is not None:
+            await asyncio.to_thread(service.stop)
+
+    return SupportDeskApp(connect, settings, backend_label=label, release=release)
+
+
+def launch_desk(api_url: str | None = None, data_dir: Path | None = None) -> SupportDeskApp:
+    """The desk as the command line runs it: unless it talks to a remote service, the
+    embedded one starts now, in its own process, while the desk paints."""
+    # The collector waits until the first frame (the app turns it back on): start-up
+    # only creates objects that live as long as the desk.
+    gc.disable()
+    overrides = {"api_url": api_url, "data_dir": data_dir}
+    service = None
+    if not _names_a_remote(api_url):
+        from supportdesk.embedded_process import EmbeddedService, supported
+
+        if supported():
+            service = EmbeddedService.start(data_dir)
+        print(DEMO_CREDENTIALS)
+    return build_desk(lambda: load_settings(**overrides), service=service)
 
 
 def run_desk(args: argparse.Namespace) -> int:
-    overrides = {"api_url": getattr(args, "api", None), "data_dir": getattr(args, "data_dir", None)}
-    if not _names_a_remote(overrides["api_url"]):
-        print(DEMO_CREDENTIALS)
-    app = build_desk(lambda: load_settings(**overrides))
-    app.run()
+    app = launch_desk(getattr(args, "api", None), getattr(args, "data_dir", None))
+    app.run()  # the embedded service ends with the desk (its client closes on unmount)
     return app.return_code or 0
 
 
@@ -108,21 +147,30 @@ def _names_a_remote(flag: object) -> bool:
     """Whether the desk will talk to a remote service, read without loading the settings
     model (that happens after the first frame): the flag, the environment, the file."""
     import os
-    import tomllib
 
     from supportdesk.config import ENV_PREFIX, config_file
 
     if flag or os.environ.get(f"{ENV_PREFIX}API_URL"):
         return True
     try:
-        return bool(tomllib.loads(config_file().read_text(encoding="utf-8")).get("api_url"))
-    except (OSError, tomllib.TOMLDecodeError):
+        text = config_file().read_text(encoding="utf-8")
+    except OSError:  # no config file: the usual case, decided without a TOML parser
+        return False
+    import tomllib
+
+    try:
+        return bool(tomllib.loads(text).get("api_url"))
+    except tomllib.TOMLDecodeError:
         return False
 
 
-async def connect_backend(settings: DeskSettings) -> DeskBackend:
-    """The remote service at api_url, or the embedded demo service started in-process."""
+async def connect_backend(
+    settings: DeskSettings, service: EmbeddedService | None = None
+) -> DeskBackend:
+    """The remote service at api_url, or the embedded demo service in its own process."""
     if settings.api_url:
+        if service is not None:
+            service.stop()  # the settings name a remote after all: the child is not needed
         await asyncio.to_thread(importlib.import_module, "supportdesk.api.client")
         import httpx
 
@@ -131,7 +179,17 @@ async def connect_backend(settings: DeskSettings) -> DeskBackend:
         return SupportDeskClient(
             settings.api_url, timeout=httpx.Timeout(settings.request_timeout_s, connect=5.0)
         )
-    # The service's imports are the heaviest we have: load them off the UI loop.
+    if service is None:
+        from supportdesk.embedded_process import EmbeddedService
+
+        service = EmbeddedService.start(settings.data_dir)
+    # A failure to start (ServiceStartError) reaches the agent as its message.
+    return await service.client(settings.request_timeout_s)
+
+
+async def connect_in_process(settings: DeskSettings) -> DeskBackend:
+    """The embedded service inside the desk's process, where a child cannot be reached
+    over a Unix socket: its heavy imports load off the UI loop."""
     embedded = await asyncio.to_thread(importlib.import_module, "supportdesk.embedded")
     backend: DeskBackend = await embedded.connect_embedded(
         settings.data_dir, settings.request_timeout_s

@@ -1,8 +1,9 @@
-"""The embedded back end: the reference service in-process, over httpx's ASGI transport,
-and the same app for `supportdesk serve`.
+"""The reference service in-process, over httpx's ASGI transport (tests, `supportdesk
+audit`), and the same app for `supportdesk serve`.
 
-Only the entry point imports this module; the desk just receives a client. It is the one
-place the service's HTTP app (`service.http`) is built for the desk.
+The desk itself runs the embedded demo service in a process of its own
+(`supportdesk.embedded_process`, `supportdesk.embedded_child`); the desk just receives a
+client either way.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, tzinfo
@@ -66,11 +67,13 @@ class SupportDeskApp(App[int]):
         settings: DeskSettings | Callable[[], DeskSettings],
         *,
         backend_label: str = "",
+        release: Callable[[], Awaitable[None]] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
         self._connect = connect
+        self._release = release
         self._settings_source = settings
         self.settings: DeskSettings | None = None
         self._monotonic = monotonic
@@ -90,7 +93,9 @@ class SupportDeskApp(App[int]):
         if not callable(self._settings_source) and not self.use_settings(self._settings_source):
             return
         self.push_screen(SignInScreen())
-        # Settings and the back end load after the first frame.
+        # Settings and the back end load after the first frame; so does the garbage
+        # collector, if the entry point held it off for start-up.
+        self.call_after_refresh(_collect_from_now_on)
         self.call_after_refresh(self.connect_backend)
         self.set_interval(1.0, self.lock_if_idle)
 
@@ -151,9 +156,12 @@ class SupportDeskApp(App[int]):
         return True
 
     async def on_unmount(self) -> None:
-        """The back end's connections close with the desk."""
+        """The back end's connections close with the desk, then whatever the entry point
+        started for it (the embedded service's process)."""
         if self.backend is not None:
             await self.backend.aclose()
+        if self._release is not None:
+            await self._release()
 
     def mark_connected(self) -> None:
         self.connection = "connected"
@@ -386,6 +394,14 @@ class SupportDeskApp(App[int]):
                 self.report(error)
             else:
                 self.notify(f"Something went wrong: {error}", title="Unexpected", severity="error")
+
+
+def _collect_from_now_on() -> None:
+    """Garbage collection on (again), leaving out what start-up made: the modules,
+    classes and first screen live as long as the desk, so no collection walks them."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _keymap_problem(settings: DeskSettings) -> str | None:

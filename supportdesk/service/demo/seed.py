@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from supportdesk.service.audit import entries as audit
 from supportdesk.service.audit import record
-from supportdesk.service.demo.history import write_history
 from supportdesk.service.demo.model import DemoWorld
 from supportdesk.service.security import Passwords
 from supportdesk.service.store.engine import reading
@@ -114,6 +113,8 @@ async def seed_world(
                     status="open",
                 )
             )
+        from supportdesk.service.demo.history import write_history  # seeding only
+
         await write_history(conn, world, now)
         seeded = audit.demo_seeded(
             agents=len(world.agents), users=len(world.users), tickets=len(world.tickets)

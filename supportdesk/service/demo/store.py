@@ -6,7 +6,6 @@ from pathlib import Path
 
 from supportdesk.service.context import ServiceContext, open_context
 from supportdesk.service.demo.seed import is_seeded, seed_world
-from supportdesk.service.demo.world import demo_world
 from supportdesk.service.settings import ServiceSettings
 from supportdesk.service.store.engine import drop_schema, make_engine, sqlite_url
 
@@ -25,6 +24,8 @@ async def seed_if_empty(ctx: ServiceContext) -> bool:
     """Seed the demo world into an empty store; whether it did."""
     if await is_seeded(ctx.engine):
         return False
+    from supportdesk.service.demo.world import demo_world  # the world's data: seeding only
+
     await seed_world(ctx.engine, demo_world(), ctx.passwords, ctx.clock.now())
     return True
 

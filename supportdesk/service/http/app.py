@@ -14,21 +14,9 @@ from supportdesk import __version__
 from supportdesk.service.context import ServiceContext, open_context
 from supportdesk.service.http.body_limit import BodyLimit
 from supportdesk.service.http.errors import install_error_handlers
+from supportdesk.service.http.lazy_routers import include_routers
 from supportdesk.service.http.nul_bytes import RefuseNul
 from supportdesk.service.http.responses import install_openapi
-from supportdesk.service.http.routers import (
-    agent_auth,
-    approvals,
-    audit,
-    enduser,
-    meta,
-    recovery,
-    risk,
-    sms,
-    tickets,
-    totp,
-    users,
-)
 from supportdesk.service.settings import ServiceSettings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -68,12 +56,16 @@ class RequestIdMiddleware:
 
 
 def build_app(
-    ctx: ServiceContext | None = None, settings: ServiceSettings | None = None
+    ctx: ServiceContext | None = None,
+    settings: ServiceSettings | None = None,
+    *,
+    lazy: bool = False,
 ) -> FastAPI:
     """The app around a ready context (embedded, tests) or one it opens itself (serve).
 
     httpx's ASGI transport does not run lifespan events, so the embedded desk
-    opens the context first and hands it in.
+    opens the context first and hands it in. `lazy` (the desk's embedded service)
+    includes only the routers a sign-in needs now and the rest on first use.
     """
 
     @asynccontextmanager
@@ -100,19 +92,6 @@ def build_app(
 
     app.add_middleware(RequestIdMiddleware)
 
-    for module in (
-        meta,
-        agent_auth,
-        users,
-        tickets,
-        audit,
-        enduser,
-        risk,
-        totp,
-        recovery,
-        approvals,
-        sms,
-    ):
-        app.include_router(module.router)
-    install_openapi(app)
+    install_openapi(app)  # before the routers: a lazy app wraps it to load them first
+    include_routers(app, lazy=lazy)
     return app

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.rules import factor_words as words
-from supportdesk.rules.phone import mask_e164
 from supportdesk.rules.policy import Decision, RefusalCode, Target, TargetKind
 from supportdesk.service.audit import Actor
 from supportdesk.service.context import ServiceContext
@@ -89,6 +88,9 @@ def mask_email(address: str) -> str:
 
 
 def mask_phone(e164: str | None) -> str:
+    # The numbering plans load with the first phone shown, not with the service.
+    from supportdesk.rules.phone import mask_e164
+
     return mask_e164(e164) if e164 else "•••"
 
 

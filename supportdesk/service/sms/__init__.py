@@ -6,6 +6,8 @@ the settings; tests swap it for another.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from supportdesk.service.settings import ServiceSettings
 from supportdesk.service.sms.gateway import (
     FINAL_STATUSES,
@@ -17,8 +19,10 @@ from supportdesk.service.sms.gateway import (
     SmsGatewayError,
     moves_forward,
 )
-from supportdesk.service.sms.http import HttpGatewayConfig, HttpSmsGateway
 from supportdesk.service.sms.simulated import SimulatedCarrier
+
+if TYPE_CHECKING:
+    from supportdesk.service.sms.http import HttpGatewayConfig, HttpSmsGateway
 
 __all__ = [
     "FINAL_STATUSES",
@@ -37,6 +41,16 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> object:
+    """The HTTP gateway (and httpx) load only when asked for: the simulated carrier of
+    the demo and the tests does not need them, and the service starts sooner without."""
+    if name in ("HttpGatewayConfig", "HttpSmsGateway"):
+        from supportdesk.service.sms import http
+
+        return getattr(http, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class GatewayConfigError(ValueError):
     """The settings ask for a gateway they do not fully describe."""
 
@@ -47,6 +61,8 @@ def gateway_from_settings(settings: ServiceSettings) -> SmsGateway:
         return SimulatedCarrier()
     if not settings.sms_http_url:
         raise GatewayConfigError("sms_gateway is 'http' but sms_http_url is not set")
+    from supportdesk.service.sms.http import HttpGatewayConfig, HttpSmsGateway
+
     password = settings.sms_http_password
     token = settings.sms_http_token
     return HttpSmsGateway(

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from supportdesk.rules.phone import PhoneParseError, analyse_phone
 from supportdesk.service.sms.gateway import (
     DeliveryState,
     DeliveryStatus,
@@ -113,6 +112,8 @@ class SimulatedCarrier:
         scripted = self._scripts.get(to_e164)
         if scripted is not None:
             return scripted
+        from supportdesk.rules.phone import PhoneParseError, analyse_phone  # numbering plans
+
         try:
             analysis = analyse_phone(to_e164)
         except PhoneParseError:
@@ -120,6 +121,9 @@ class SimulatedCarrier:
         return PROMPT if analysis.can_receive_sms else LANDLINE
 
     def _refusal(self, to_e164: str) -> None:
+        # The numbering-plan data loads with the first text, not with the service.
+        from supportdesk.rules.phone import PhoneParseError, analyse_phone
+
         try:
             analysis = analyse_phone(to_e164)
         except PhoneParseError:
