@@ -23,7 +23,7 @@ PUBLIC = {
 """Health, readiness (the database answers) and capabilities reveal nothing; the rest are
 how a caller proves who they are."""
 
-LEAD_ONLY_PREFIXES = ("/v1/audit",)
+LEAD_ONLY_PREFIXES = ("/v1/audit", "/v1/tickets/corrections")
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 

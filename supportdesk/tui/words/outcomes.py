@@ -23,6 +23,8 @@ AUDIT_ACTION_WORDS: Final[dict[str, str]] = {
     "sms.send": "SMS code sent",
     "sms.send_failed": "SMS not taken by the provider",
     "sms.switch_to_authenticator": "moved to the authenticator app",
+    "ticket.branch_corrected": "ticket's branch corrected",
+    "ticket.reply": "reply to the user",
     "ticket.resolve": "ticket resolved",
     "totp.diagnose": "authenticator code checked",
     "totp.reenrol": "authenticator re-enrolled",
