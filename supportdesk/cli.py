@@ -56,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo", action="store_true", help="seed the demo world if the store is empty"
     )
+    serve.add_argument(
+        "--provider",
+        choices=("builtin", "privacyidea"),
+        help="where users and factors live (default: SUPPORTDESK_SERVICE_PROVIDER or builtin); "
+        "privacyidea reads SUPPORTDESK_PI_URL, _USER_REALMS, _ADMIN_USERNAME, "
+        "_ADMIN_PASSWORD(_FILE)",
+    )
     serve.set_defaults(func=run_serve)
 
     demo_command.register(sub)
@@ -136,8 +143,16 @@ def run_serve(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {"demo_mode": bool(args.demo)}
     db = args.db or os.environ.get("SUPPORTDESK_SERVICE_DB_URL")
     overrides["db_url"] = db or demo_command.default_store(_settings(args), demo=args.demo)
+    if getattr(args, "provider", None):
+        overrides["provider"] = args.provider
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    if settings.sms_gateway == "simulated" and not settings.demo_mode:
+    if settings.provider == "privacyidea":
+        problem = _privacyidea_problem()
+        if problem is not None:
+            print(f"supportdesk serve: {problem}", file=sys.stderr)
+            return 2
+        print("supportdesk serve: users and factors are in privacyIDEA", flush=True)
+    elif settings.sms_gateway == "simulated" and not settings.demo_mode:
         # The simulated carrier delivers nowhere and keeps texts for the demo phone.
         print(
             "supportdesk serve: texts would go to the simulated carrier. Outside --demo, set "
@@ -152,6 +167,31 @@ def run_serve(args: argparse.Namespace) -> int:
         print(demo_command.credentials(args.db), flush=True)
     uvicorn.run(served_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
+
+
+def _privacyidea_problem() -> str | None:
+    """What is missing from the privacyIDEA settings (never their values)."""
+    from pydantic import ValidationError
+
+    from supportdesk.service.provider.privacyidea import PrivacyIdeaSettings
+
+    try:
+        pi = PrivacyIdeaSettings()
+    except ValidationError as exc:
+        fields = ", ".join(str(e["loc"][0]).upper() for e in exc.errors() if e["loc"])
+        return f"the privacyIDEA settings are invalid: SUPPORTDESK_PI_{fields or '*'}"
+    missing = [
+        name
+        for name, value in (
+            ("SUPPORTDESK_PI_URL", pi.url),
+            ("SUPPORTDESK_PI_USER_REALMS", pi.user_realms),
+            ("SUPPORTDESK_PI_ADMIN_USERNAME", pi.admin_username),
+        )
+        if not value
+    ]
+    if pi.admin_password is None and pi.admin_password_file is None:
+        missing.append("SUPPORTDESK_PI_ADMIN_PASSWORD or SUPPORTDESK_PI_ADMIN_PASSWORD_FILE")
+    return f"privacyIDEA needs {', '.join(missing)}" if missing else None
 
 
 async def _seed_if_empty(settings: ServiceSettings) -> None:

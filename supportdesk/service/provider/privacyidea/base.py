@@ -1,0 +1,92 @@
+"""What the privacyIDEA provider's parts share: the client, the settings, and the
+bookkeeping of each change (privacyIDEA's audit row for our entry)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from supportdesk.service.provider import receipts
+from supportdesk.service.provider.interface import (
+    ProviderEnv,
+)
+from supportdesk.service.provider.privacyidea.api import PrivacyIdeaClient
+from supportdesk.service.provider.privacyidea.capabilities import (
+    CAPABILITIES,
+)
+from supportdesk.service.provider.privacyidea.errors import PiNotFound
+from supportdesk.service.provider.privacyidea.failures import calling
+from supportdesk.service.provider.privacyidea.mapping import (
+    split_user_id,
+)
+from supportdesk.service.provider.privacyidea.models import PiToken
+from supportdesk.service.provider.privacyidea.settings import PrivacyIdeaSettings
+
+SYSTEM = "privacyidea"
+CHECK_ACTION = "*validate/check*"
+TRIGGER_ACTION = "*validate/triggerchallenge*"
+HISTORY_PAGE = 200
+NO_CODE_DRIFT = (
+    "privacyIDEA keeps the app's seed, so the desk cannot test codes against it: use the "
+    "phone's time here, or resync the token with two consecutive codes"
+)
+AFTER_RESET = (
+    "privacyIDEA now has no token for {name}: the next sign-in is refused unless its "
+    "policies let them enrol one (enroll_via_multichallenge) or pass without one "
+    "(passOnNoToken); otherwise enrol a token for them or issue an access code first."
+)
+
+
+class PiBase:
+    """Holds the client and settings; reads tokens and notes what privacyIDEA did."""
+
+    name = "privacyidea"
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        env: ProviderEnv | None,
+        settings: PrivacyIdeaSettings,
+        client: PrivacyIdeaClient | None = None,
+    ) -> None:
+        self.env = env
+        self.settings = settings
+        self.pi = client or PrivacyIdeaClient(settings)
+        self._created: dict[str, datetime] = {}
+
+    async def aclose(self) -> None:
+        await self.pi.aclose()
+
+    async def _tokens(self, user_id: str) -> list[PiToken]:
+        username, realm = split_user_id(self.settings, user_id)
+        with calling(f"list the tokens of {user_id}"):
+            try:
+                return await self.pi.user_tokens(username, realm)
+            except PiNotFound:
+                return []
+
+    async def _created_at(self, serial: str) -> datetime | None:
+        """When the token was enrolled, from privacyIDEA's audit (read once per token)."""
+        if serial not in self._created:
+            try:
+                row = await self.pi.latest_audit_row("POST /token/init*", serial=serial)
+            except Exception:  # a date is a nicety; the token list must not fail for it
+                return None
+            if row is None:
+                return None
+            self._created[serial] = row.date
+        return self._created[serial]
+
+    async def _row(
+        self, action: str, *, serial: str | None = None, user: str | None = None
+    ) -> int | None:
+        """privacyIDEA's audit row for what was just done (its answers carry no id)."""
+        try:
+            row = await self.pi.latest_audit_row(action, serial=serial, user=user)
+        except Exception:  # the change is made; a missing cross-reference must not undo it
+            return None
+        return row.number if row is not None else None
+
+    async def _noted(self, action: str, serial: str) -> None:
+        receipts.note(
+            system=SYSTEM, serial=serial, audit_row=await self._row(action, serial=serial)
+        )
