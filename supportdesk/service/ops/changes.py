@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.api.recovery import RecoveryAction, RecoveryResult
-from supportdesk.rules.drift import format_duration
 from supportdesk.rules.factor_words import method_words
 from supportdesk.rules.policy import Action
 from supportdesk.service.context import ServiceContext
@@ -166,7 +165,8 @@ async def _carry_out(
     if action is Action.ISSUE_ACCESS_CODE:
         issued = await provider.issue_access_code(conn, user, issued_by, now)
         valid_s = (issued.expires_at - now).total_seconds()
-        valid = f"{round(valid_s / 60)} min" if valid_s <= 7200 else format_duration(valid_s)
+        minutes = round(valid_s / 60)
+        valid = f"{minutes} min" if minutes <= 120 else f"about {round(valid_s / 3600)} h"
         return Effect(
             summary=(
                 f"One-time access code issued for {name}: valid for {valid}, one sign-in, "

@@ -42,7 +42,9 @@ def drift_phrase(drift_s: float | None) -> str:
     if abs(drift_s) < SMALL_DRIFT_S:
         return "The phone's clock is right (within a code's 30 seconds)."
     side = "fast" if drift_s > 0 else "slow"
-    return f"The phone's clock runs about {format_duration(drift_s)} {side}."
+    # To the 30-second step the codes change by: finer would be false precision.
+    steps = round(abs(drift_s) / SMALL_DRIFT_S) * SMALL_DRIFT_S
+    return f"The phone's clock runs about {format_duration(steps)} {side}."
 
 
 def locked_factor(facts: TargetFacts, factor_id: str | None) -> FactorRecord:

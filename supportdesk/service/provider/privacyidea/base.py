@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from supportdesk.service.provider import receipts
 from supportdesk.service.provider.interface import (
     ProviderEnv,
 )
+from supportdesk.service.provider.privacyidea import directory
 from supportdesk.service.provider.privacyidea.api import PrivacyIdeaClient
 from supportdesk.service.provider.privacyidea.capabilities import (
     CAPABILITIES,
 )
 from supportdesk.service.provider.privacyidea.errors import PiNotFound
 from supportdesk.service.provider.privacyidea.failures import calling
-from supportdesk.service.provider.privacyidea.mapping import (
-    split_user_id,
-)
 from supportdesk.service.provider.privacyidea.models import PiToken
 from supportdesk.service.provider.privacyidea.settings import PrivacyIdeaSettings
+from supportdesk.service.store.engine import reading
 
 SYSTEM = "privacyidea"
 CHECK_ACTION = "*validate/check*"
@@ -44,7 +45,7 @@ class PiBase:
 
     def __init__(
         self,
-        env: ProviderEnv | None,
+        env: ProviderEnv,
         settings: PrivacyIdeaSettings,
         client: PrivacyIdeaClient | None = None,
     ) -> None:
@@ -56,8 +57,17 @@ class PiBase:
     async def aclose(self) -> None:
         await self.pi.aclose()
 
-    async def _tokens(self, user_id: str) -> list[PiToken]:
-        username, realm = split_user_id(self.settings, user_id)
+    async def _who(self, conn: AsyncConnection | None, user_id: str) -> tuple[str, str]:
+        """(username, realm) of one of our ids; UnknownUser when it stands for nobody."""
+        if conn is None:
+            async with reading(self.env.engine) as own:
+                found = await directory.one(own, user_id)
+        else:
+            found = await directory.one(conn, user_id)
+        return found.username, found.realm
+
+    async def _tokens(self, conn: AsyncConnection | None, user_id: str) -> list[PiToken]:
+        username, realm = await self._who(conn, user_id)
         with calling(f"list the tokens of {user_id}"):
             try:
                 return await self.pi.user_tokens(username, realm)

@@ -19,6 +19,7 @@ from supportdesk.service.provider.interface import (
     SignInStep,
     UserRecord,
 )
+from supportdesk.service.provider.privacyidea import directory
 from supportdesk.service.provider.privacyidea.base import (
     AFTER_RESET,
     NO_CODE_DRIFT,
@@ -34,7 +35,6 @@ from supportdesk.service.provider.privacyidea.errors import PiNotFound, PiRefuse
 from supportdesk.service.provider.privacyidea.failures import calling
 from supportdesk.service.provider.privacyidea.mapping import (
     shown,
-    split_user_id,
 )
 
 
@@ -99,13 +99,14 @@ class Fixes(PiBase):
 
     async def reset_mfa(self, conn: AsyncConnection, user: UserRecord, now: datetime) -> int:
         """Delete every token of the user (disabled and temporary ones too)."""
-        for token in await self._tokens(user.id):
+        for token in await self._tokens(conn, user.id):
             with calling(f"delete token {token.serial}"):
                 try:
                     await self.pi.delete(token.serial)
                 except PiNotFound:
                     continue
             await self._noted("DELETE /token*", token.serial)
+        await directory.mark_reset(conn, user.id, now)
         receipts.say(AFTER_RESET.format(name=user.name))
         return 0  # the desk keeps no sessions of end users in front of privacyIDEA
 
@@ -124,8 +125,8 @@ class Fixes(PiBase):
     ) -> IssuedCode:
         """privacyIDEA's lost token: the user's token is disabled and a temporary password
         token stands in for it, valid as long as its `losttoken_valid` policy says."""
-        username, realm = split_user_id(self.settings, user.id)
-        tokens = [t for t in await self._tokens(user.id) if shown(t)]
+        username, realm = await self._who(conn, user.id)
+        tokens = [t for t in await self._tokens(conn, user.id) if shown(t)]
         if not tokens:
             raise Conflict(
                 f"privacyIDEA issues a temporary code only in place of a lost token, and "
@@ -170,7 +171,7 @@ class Fixes(PiBase):
         self, conn: AsyncConnection, user_id: str, limit: int
     ) -> list[ProviderEvent]:
         """The user's rows in privacyIDEA's audit, with privacyIDEA's signature check."""
-        username, realm = split_user_id(self.settings, user_id)
+        username, realm = await self._who(conn, user_id)
         with calling(f"read the audit of {user_id}"):
             page = await self.pi.audit(user=username, realm=realm, page_size=limit)
         return [

@@ -1,8 +1,7 @@
 """privacyIDEA's users and tokens as the desk's records.
 
-A user's id on the desk is `username@realm` (tickets, approvals and our audit name it):
-readable, stable while the directory keeps the username, and enough to ask privacyIDEA
-again. A factor's id is the token's serial. Token types the desk has no screen for
+A user's id on the desk comes from `directory` (`pi-` and a hash of realm and username,
+kept in our store). A factor's id is the token's serial. Token types the desk has no screen for
 (passwords, HOTP, the lost-token replacements, ...) are not shown as factors.
 """
 
@@ -10,7 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from supportdesk.service.provider.interface import FactorRecord, UnknownUser, UserRecord
+from supportdesk.service.provider.interface import FactorRecord, UserRecord
+from supportdesk.service.provider.privacyidea.directory import desk_id
 from supportdesk.service.provider.privacyidea.models import PiToken, PiUser
 from supportdesk.service.provider.privacyidea.settings import PrivacyIdeaSettings
 
@@ -26,20 +26,6 @@ FACTOR_TYPES = {
     "yubikey": "security_key",
 }
 """privacyIDEA token type -> the desk's factor type."""
-
-
-def user_id_of(username: str, realm: str) -> str:
-    return f"{username}@{realm}"
-
-
-def split_user_id(settings: PrivacyIdeaSettings, user_id: str) -> tuple[str, str]:
-    """(username, realm) of a desk user id; only the configured end-user realms."""
-    username, at, realm = user_id.rpartition("@")
-    if not at:
-        username, realm = user_id, settings.default_realm or ""
-    if not username or realm not in settings.user_realms:
-        raise UnknownUser(f"no user {user_id!r}")
-    return username, realm
 
 
 def shown(token: PiToken) -> bool:
@@ -69,11 +55,16 @@ def factor_record(token: PiToken, user_id: str, created_at: datetime | None) -> 
     )
 
 
-def user_record(settings: PrivacyIdeaSettings, user: PiUser, tokens: list[PiToken]) -> UserRecord:
+def user_record(
+    settings: PrivacyIdeaSettings,
+    user: PiUser,
+    tokens: list[PiToken],
+    last_reset: datetime | None = None,
+) -> UserRecord:
     """The desk's view of a directory user; who is sensitive comes from our settings."""
     domain = user.email.partition("@")[2]
     return UserRecord(
-        id=user_id_of(user.username, user.realm),
+        id=desk_id(user.username, user.realm),
         name=user.display_name,
         email=user.email,
         company=domain.rsplit(".", 1)[0] if domain else "",
@@ -84,6 +75,6 @@ def user_record(settings: PrivacyIdeaSettings, user: PiUser, tokens: list[PiToke
         is_staff=False,
         mfa_status="active" if any(shown(t) for t in tokens) else "setup_required",
         enrol_required=None,
-        last_mfa_reset_at=None,
+        last_mfa_reset_at=last_reset,
         created_at=UNKNOWN_DATE,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,18 +16,18 @@ from supportdesk.service.provider.interface import (
     UnknownUser,
     UserRecord,
 )
+from supportdesk.service.provider.privacyidea import directory
 from supportdesk.service.provider.privacyidea.base import (
     CHECK_ACTION,
     HISTORY_PAGE,
     PiBase,
 )
+from supportdesk.service.provider.privacyidea.directory import desk_id
 from supportdesk.service.provider.privacyidea.errors import PiNotFound
 from supportdesk.service.provider.privacyidea.failures import calling
 from supportdesk.service.provider.privacyidea.mapping import (
     factor_record,
     shown,
-    split_user_id,
-    user_id_of,
     user_record,
 )
 from supportdesk.service.provider.privacyidea.models import PiAuditEntry, PiUser
@@ -59,18 +59,26 @@ class People(PiBase):
                 )
                 for batch in batches:
                     for user in batch:
-                        found.setdefault(user_id_of(user.username, user.realm), user)
+                        found.setdefault(desk_id(user.username, user.realm), user)
         chosen = sorted(found.values(), key=lambda u: (u.display_name.lower(), u.username))
         chosen = chosen[:limit]
         with calling("list tokens"):
             token_lists = await asyncio.gather(
                 *(self.pi.user_tokens(u.username, u.realm) for u in chosen)
             )
+        resets = await directory.known(conn, [desk_id(u.username, u.realm) for u in chosen])
         hits: list[FoundUser] = []
         for user, tokens in zip(chosen, token_lists, strict=True):
-            record = user_record(self.settings, user, tokens)
+            seen = resets.get(desk_id(user.username, user.realm))
+            last_reset = seen.last_mfa_reset_at if seen is not None else None
+            record = user_record(self.settings, user, tokens, last_reset)
             kinds = tuple(factor_record(t, record.id, None).type for t in tokens if shown(t))
             hits.append(FoundUser(record, kinds))
+        await directory.remember(
+            self.env.engine,
+            [(u.realm, u.username, h.user) for u, h in zip(chosen, hits, strict=True)],
+            datetime.now(UTC),
+        )
         return hits
 
     async def _search(self, realm: str, filters: dict[str, str]) -> list[PiUser]:
@@ -92,15 +100,12 @@ class People(PiBase):
         return await self.pi.find_users(realm, **filters)
 
     async def users(self, conn: AsyncConnection, ids: Collection[str]) -> dict[str, UserRecord]:
-        wanted = sorted(set(ids))
-        found = await asyncio.gather(*(self._user(i) for i in wanted))
+        ours = await directory.known(conn, ids)
+        found = await asyncio.gather(*(self._user(k) for k in ours.values()))
         return {r.id: r for r in found if r is not None}
 
-    async def _user(self, user_id: str) -> UserRecord | None:
-        try:
-            username, realm = split_user_id(self.settings, user_id)
-        except UnknownUser:  # an id of another shape is simply nobody here
-            return None
+    async def _user(self, known: directory.Known) -> UserRecord | None:
+        username, realm, user_id = known.username, known.realm, known.user_id
         with calling(f"read user {user_id}"):
             try:
                 user, tokens = await asyncio.gather(
@@ -108,13 +113,13 @@ class People(PiBase):
                 )
             except PiNotFound:
                 return None
-        return user_record(self.settings, user, tokens)
+        return user_record(self.settings, user, tokens, known.last_mfa_reset_at)
 
     async def factors(self, conn: AsyncConnection, user_id: str) -> list[FactorRecord]:
-        return [f for f in await self._all_factors(user_id, only_shown=True)]
-
-    async def _all_factors(self, user_id: str, *, only_shown: bool) -> list[FactorRecord]:
-        tokens = [t for t in await self._tokens(user_id) if shown(t) or not only_shown]
+        try:
+            tokens = [t for t in await self._tokens(conn, user_id) if shown(t)]
+        except UnknownUser:
+            return []
         dates = await asyncio.gather(*(self._created_at(t.serial) for t in tokens))
         records = [factor_record(t, user_id, d) for t, d in zip(tokens, dates, strict=True)]
         return sorted(records, key=lambda f: (f.created_at, f.id))
@@ -129,7 +134,7 @@ class People(PiBase):
                 return None
             if not token.username or token.user_realm not in self.settings.user_realms:
                 return None
-            owner = user_id_of(token.username, token.user_realm)
+            owner = desk_id(token.username, token.user_realm)
             return factor_record(token, owner, await self._created_at(serial))
 
         with calling("read tokens"):
@@ -139,9 +144,14 @@ class People(PiBase):
     # -- sign-ins (privacyIDEA's /validate/check rows) -----------------------------------
 
     async def _checks(
-        self, user_id: str, *, since: datetime | None, limit: int | None
+        self,
+        conn: AsyncConnection,
+        user_id: str,
+        *,
+        since: datetime | None,
+        limit: int | None,
     ) -> list[PiAuditEntry]:
-        username, realm = split_user_id(self.settings, user_id)
+        username, realm = await self._who(conn, user_id)
         timelimit = None
         if since is not None:
             minutes = max(1, math.ceil((datetime.now(since.tzinfo) - since).total_seconds() / 60))
@@ -165,7 +175,7 @@ class People(PiBase):
         since: datetime | None = None,
         limit: int | None = None,
     ) -> list[SignIn]:
-        return [sign_in(r) for r in await self._checks(user_id, since=since, limit=limit)]
+        return [sign_in(r) for r in await self._checks(conn, user_id, since=since, limit=limit)]
 
     async def sign_ins_of(
         self, conn: AsyncConnection, user_ids: Collection[str], *, until: datetime
@@ -173,7 +183,7 @@ class People(PiBase):
         found: list[tuple[str, SignIn]] = []
         for user_id in sorted(user_ids):
             try:
-                rows = await self._checks(user_id, since=None, limit=None)
+                rows = await self._checks(conn, user_id, since=None, limit=None)
             except UnknownUser:
                 continue
             found.extend((user_id, sign_in(r)) for r in rows if r.date < until)

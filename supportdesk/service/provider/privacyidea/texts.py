@@ -23,9 +23,6 @@ from supportdesk.service.provider.privacyidea.base import (
     PiBase,
 )
 from supportdesk.service.provider.privacyidea.failures import calling
-from supportdesk.service.provider.privacyidea.mapping import (
-    split_user_id,
-)
 
 
 class Texts(PiBase):
@@ -53,7 +50,7 @@ class Texts(PiBase):
 
     async def send_sms(self, queued: QueuedSms, now: datetime) -> SmsState:
         """`/validate/triggerchallenge` for this token: privacyIDEA texts its gateway."""
-        username, realm = split_user_id(self.settings, queued.user_id)
+        username, realm = await self._who(None, queued.user_id)
         try:
             with calling(f"send a code to token {queued.factor_id}"):
                 challenge = await self.pi.trigger_challenge(
@@ -94,7 +91,7 @@ class Texts(PiBase):
         self, user_id: str, limit: int, now: datetime
     ) -> list[SmsDeliveryRecord]:
         """What privacyIDEA knows of the texts: each challenge it sent, or failed to."""
-        username, realm = split_user_id(self.settings, user_id)
+        username, realm = await self._who(None, user_id)
         with calling(f"read the audit of {user_id}"):
             page = await self.pi.audit(
                 user=username, realm=realm, action=TRIGGER_ACTION, page_size=limit
