@@ -31,6 +31,9 @@ from tests.support import fast_settings, sign_in_as
 
 AGENT = "pi-agent"
 LEAD = "pi-lead"
+KIOSK = "pi-kiosk"
+"""The agent at the pilot's desk: never signed in through the API, so its first code is
+never one the API client already spent."""
 
 
 @dataclass
@@ -111,7 +114,7 @@ async def open_desk(store: Path, settings: PrivacyIdeaSettings) -> PiDesk:
     ctx = await open_context(service, provider=factory)
     password_hash = await ctx.passwords.make("demo")
     async with ctx.engine.begin() as conn:
-        for username, role in ((AGENT, "agent"), (LEAD, "lead")):
+        for username, role in ((AGENT, "agent"), (LEAD, "lead"), (KIOSK, "agent")):
             await conn.execute(
                 agents.insert().values(
                     username=username,
