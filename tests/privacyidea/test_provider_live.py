@@ -4,16 +4,28 @@ names privacyIDEA's serial and audit row, so a lead can cross-check the two logs
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 
 from supportdesk.api import features
 from supportdesk.api.errors import ApiError
 from supportdesk.rules.policy import Action
-from supportdesk.service.provider.privacyidea import PiNotFound, PrivacyIdeaClient
+from supportdesk.service.provider.privacyidea import (
+    PiNotFound,
+    PrivacyIdeaClient,
+    PrivacyIdeaSettings,
+)
 from tests.privacyidea.desk import PiDesk
 from tests.privacyidea.people import CUSTOMERS, Phone
 from tests.privacyidea.seed import World
@@ -284,3 +296,40 @@ async def test_a_failure_in_privacyidea_leaves_no_success_entry(
     assert [e["outcome"] for e in await pi_desk.entries("factor.unlock", user_id)] == ["failed"]
     assert (await pi.token(phone.serial)).fail_locked
     assert await pi_desk.chain_intact()
+
+
+async def test_serve_runs_the_service_in_front_of_privacyidea(
+    pi_settings: PrivacyIdeaSettings, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert pi_settings.admin_password is not None
+    password = pi_settings.admin_password.get_secret_value()
+    env = {
+        **os.environ,
+        "SUPPORTDESK_PI_URL": pi_settings.url,
+        "SUPPORTDESK_PI_USER_REALMS": ",".join(pi_settings.user_realms),
+        "SUPPORTDESK_PI_ADMIN_USERNAME": pi_settings.admin_username,
+        "SUPPORTDESK_PI_ADMIN_PASSWORD": password,
+    }
+    command = [sys.executable, "-m", "supportdesk", "serve", "--provider", "privacyidea"]
+    command += ["--db", f"sqlite:///{tmp_path / 'served.sqlite3'}", "--port", str(port)]
+    served = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        caps = None
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", trust_env=False) as http:
+            while caps is None and time.monotonic() < deadline and served.poll() is None:
+                try:
+                    caps = (await http.get("/v1/capabilities")).json()
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2)  # not listening yet
+        assert caps is not None, "serve did not come up"
+        assert caps["provider"] == "privacyidea"
+        assert features.TOKEN_UNLOCK in caps["features"]
+    finally:
+        served.terminate()
+        output, _ = served.communicate(timeout=30)
+    assert b"users and factors are in privacyIDEA" in output
+    assert password.encode() not in output
