@@ -3,6 +3,7 @@ bookkeeping of each change (privacyIDEA's audit row for our entry)."""
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -53,6 +54,12 @@ class PiBase:
         self.settings = settings
         self.pi = client or PrivacyIdeaClient(settings)
         self._created: dict[str, datetime] = {}
+        # One operation's token lists, by its connection: an operation reads a user's
+        # tokens several times (the user, the factors, the answer's profile). Dropped with
+        # the connection, and by every change the provider makes through it.
+        self._memo: weakref.WeakKeyDictionary[
+            AsyncConnection, dict[tuple[str, str], list[PiToken]]
+        ] = weakref.WeakKeyDictionary()
 
     async def aclose(self) -> None:
         await self.pi.aclose()
@@ -70,9 +77,24 @@ class PiBase:
         username, realm = await self._who(conn, user_id)
         with calling(f"list the tokens of {user_id}"):
             try:
-                return await self.pi.user_tokens(username, realm)
+                return await self._user_tokens(conn, username, realm)
             except PiNotFound:
                 return []
+
+    async def _user_tokens(
+        self, conn: AsyncConnection | None, username: str, realm: str
+    ) -> list[PiToken]:
+        if conn is None:
+            return await self.pi.user_tokens(username, realm)
+        memo = self._memo.setdefault(conn, {})
+        if (username, realm) not in memo:
+            memo[username, realm] = await self.pi.user_tokens(username, realm)
+        return memo[username, realm]
+
+    def _changed(self, conn: AsyncConnection | None) -> None:
+        """privacyIDEA's tokens changed: this operation reads them afresh."""
+        if conn is not None:
+            self._memo.pop(conn, None)
 
     async def _created_at(self, serial: str) -> datetime | None:
         """When the token was enrolled, from privacyIDEA's audit (read once per token)."""

@@ -49,6 +49,7 @@ class Fixes(PiBase):
             if token.fail_locked:
                 return CodeVerdict.LOCKED
             check = await self.pi.validate_check(code, serial=factor.id)
+        self._changed(conn)  # a check moves the token's counters
         if check.accepted:
             return CodeVerdict.ACCEPTED
         if "previous otp used again" in check.message.lower():
@@ -72,6 +73,7 @@ class Fixes(PiBase):
         try:
             with calling(f"resync token {factor.id}"):
                 try:
+                    self._changed(conn)
                     await self.pi.resync(factor.id, first, second)
                 except PiRefused:
                     return False
@@ -83,6 +85,7 @@ class Fixes(PiBase):
     async def unlock_factor(self, conn: AsyncConnection, factor: FactorRecord) -> None:
         """`/token/reset`: the fail counter back to 0, so right codes pass again."""
         with calling(f"reset the fail counter of token {factor.id}"):
+            self._changed(conn)
             done = await self.pi.reset_failcount(factor.id)
         if not done:
             raise Conflict(f"privacyIDEA reset no token {factor.id}")
@@ -94,6 +97,7 @@ class Fixes(PiBase):
         self, conn: AsyncConnection, user: UserRecord, factor: FactorRecord, now: datetime
     ) -> None:
         with calling(f"delete token {factor.id}"):
+            self._changed(conn)
             await self.pi.delete(factor.id)
         await self._noted("DELETE /token*", factor.id)
 
@@ -102,6 +106,7 @@ class Fixes(PiBase):
         for token in await self._tokens(conn, user.id):
             with calling(f"delete token {token.serial}"):
                 try:
+                    self._changed(conn)
                     await self.pi.delete(token.serial)
                 except PiNotFound:
                     continue
@@ -134,6 +139,7 @@ class Fixes(PiBase):
             )
         lost = next((t for t in tokens if t.tokentype.lower() == "totp"), tokens[0])
         with calling(f"issue a replacement for token {lost.serial}"):
+            self._changed(conn)
             replacement = await self.pi.lost_token(lost.serial, user=username, realm=realm)
         row = await self._row("POST /token/lost*", serial=lost.serial)
         receipts.note(

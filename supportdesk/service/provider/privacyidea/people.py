@@ -101,15 +101,15 @@ class People(PiBase):
 
     async def users(self, conn: AsyncConnection, ids: Collection[str]) -> dict[str, UserRecord]:
         ours = await directory.known(conn, ids)
-        found = await asyncio.gather(*(self._user(k) for k in ours.values()))
+        found = await asyncio.gather(*(self._user(conn, k) for k in ours.values()))
         return {r.id: r for r in found if r is not None}
 
-    async def _user(self, known: directory.Known) -> UserRecord | None:
+    async def _user(self, conn: AsyncConnection, known: directory.Known) -> UserRecord | None:
         username, realm, user_id = known.username, known.realm, known.user_id
         with calling(f"read user {user_id}"):
             try:
                 user, tokens = await asyncio.gather(
-                    self.pi.user(username, realm), self.pi.user_tokens(username, realm)
+                    self.pi.user(username, realm), self._user_tokens(conn, username, realm)
                 )
             except PiNotFound:
                 return None

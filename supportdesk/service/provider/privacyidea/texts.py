@@ -84,6 +84,7 @@ class Texts(PiBase):
         self, conn: AsyncConnection, factor_id: str, code: str, handle: str, now: datetime
     ) -> bool:
         with calling(f"check a code of token {factor_id}"):
+            self._changed(conn)
             check = await self.pi.validate_check(code, serial=factor_id, transaction_id=handle)
         return check.accepted
 
