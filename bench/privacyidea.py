@@ -9,8 +9,14 @@ enough audit rows for a page of 200, then prints the median and p95 latency of
 - a `/validate/check` that privacyIDEA rejects,
 
 each straight over HTTP and through the desk's client (PrivacyIdeaClient), so the
-client's own cost shows beside the server's. The desk's service in front of it is
-added to this table when the privacyIDEA provider is plugged in.
+client's own cost shows beside the server's. A second table (`desk_rows`) times the
+same reads as an agent makes them, through the desk's service (its API client over the
+in-process app, the privacyIDEA provider behind it, a store of ours on SQLite), beside
+the privacyIDEA calls they stand for, in the same run:
+
+- a user's profile (`GET /v1/users/{id}`: the user and their tokens, two privacyIDEA reads),
+- their sign-in history (`/v1/users/{id}/signins`: one user's checks in privacyIDEA's audit),
+- an audit page of 50 (the desk's own chain, read by a lead, beside privacyIDEA's page).
 
 Then (issue 13) `supportdesk serve --demo` on its own SQLite store, beside privacyIDEA
 in the same run: a factor list (a user's profile with its factors; privacyIDEA's token
@@ -45,6 +51,7 @@ from supportdesk.service.provider.privacyidea import (
     PrivacyIdeaClient,
     PrivacyIdeaSettings,
 )
+from tests.privacyidea.desk import desk_pi_settings, open_desk
 from tests.privacyidea.peer import Peer, bring_up
 from tests.privacyidea.seed import AdminSession
 
@@ -217,6 +224,62 @@ async def run(peer: Peer, runs: int, scratch: Path) -> None:
         await serve_beside_privacyidea(pi_reads, runs, scratch)
 
 
+async def desk_rows(peer: Peer, runs: int, store: Path) -> None:
+    """The desk's service in front of privacyIDEA beside privacyIDEA's own API."""
+    world = peer.world
+    settings = desk_pi_settings(
+        PrivacyIdeaSettings(
+            url=peer.url,
+            user_realms=[world.customer_realm],
+            admin_username=peer.desk_admin.username,
+            admin_password=peer.desk_admin.password,
+            timeout_s=30,
+        ),
+        world.sensitive_user,
+        world.service_account,
+    )
+    desk = await open_desk(store, settings)
+    try:
+        async with httpx.AsyncClient(base_url=peer.url, trust_env=False, timeout=30) as http:
+            auth = await http.post(
+                "/auth",
+                json={"username": peer.desk_admin.username, "password": peer.desk_admin.password},
+            )
+            headers = {"PI-Authorization": auth.json()["result"]["value"]["token"]}
+            realm = world.customer_realm
+            user_id = await desk.user_id(USER)
+
+            async def user_and_tokens() -> None:
+                await http.get("/user/", params={"realm": realm, "username": USER}, headers=headers)
+                await http.get("/token/", params={"user": USER, "realm": realm}, headers=headers)
+
+            def pi_audit(**params: object) -> Callable[[], Awaitable[object]]:
+                return lambda: http.get("/audit/", params=params, headers=headers)
+
+            rows: list[
+                tuple[str, Callable[[], Awaitable[object]], Callable[[], Awaitable[object]]]
+            ] = [
+                ("user and their tokens", user_and_tokens, lambda: desk.agent.get_user(user_id)),
+                (
+                    "sign-in history (50)",
+                    pi_audit(page_size=50, user=USER, realm=realm, action="*validate/check*"),
+                    lambda: desk.agent.user_signins(user_id, 50),
+                ),
+                (
+                    "audit page of 50",
+                    pi_audit(page_size=50, sortorder="desc"),
+                    lambda: desk.lead.audit_page(limit=50),
+                ),
+            ]
+            print(f"\n  {'read':<32} {'privacyIDEA API':<36} through the desk's service")
+            for label, direct, through in rows:
+                direct_ms = await timed(direct, runs)
+                desk_ms = await timed(through, runs)
+                print(f"  {label:<32} {figures(direct_ms)}   {figures(desk_ms)}")
+    finally:
+        await desk.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=40)
@@ -228,6 +291,7 @@ def main() -> None:
         try:
             print(f"  {peer.describe_timings()}")
             asyncio.run(run(peer, args.runs, Path(scratch)))
+            asyncio.run(desk_rows(peer, args.runs, Path(scratch) / "desk.sqlite3"))
         finally:
             peer.stop()
 

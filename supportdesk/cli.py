@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes (uvicorn) on one port; for many kiosks, with PostgreSQL",
     )
+    serve.add_argument(
+        "--provider",
+        choices=("builtin", "privacyidea"),
+        help="where users and factors live (default: SUPPORTDESK_SERVICE_PROVIDER or builtin); "
+        "privacyidea reads SUPPORTDESK_PI_URL, _USER_REALMS, _ADMIN_USERNAME, "
+        "_ADMIN_PASSWORD(_FILE)",
+    )
     serve.set_defaults(func=run_serve)
 
     demo_command.register(sub)
@@ -206,8 +213,16 @@ def run_serve(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {"demo_mode": bool(args.demo)}
     db = args.db or os.environ.get("SUPPORTDESK_SERVICE_DB_URL")
     overrides["db_url"] = db or demo_command.default_store(_settings(args), demo=args.demo)
+    if getattr(args, "provider", None):
+        overrides["provider"] = args.provider
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    if settings.sms_gateway == "simulated" and not settings.demo_mode:
+    if settings.provider == "privacyidea":
+        problem = _privacyidea_problem()
+        if problem is not None:
+            print(f"supportdesk serve: {problem}", file=sys.stderr)
+            return 2
+        print("supportdesk serve: users and factors are in privacyIDEA", flush=True)
+    elif settings.sms_gateway == "simulated" and not settings.demo_mode:
         # The simulated carrier delivers nowhere and keeps texts for the demo phone.
         print(
             "supportdesk serve: texts would go to the simulated carrier. Outside --demo, set "
@@ -241,6 +256,7 @@ def run_serve(args: argparse.Namespace) -> int:
     # Workers are fresh processes: they read the same settings from the environment.
     os.environ["SUPPORTDESK_SERVICE_DB_URL"] = settings.db_url
     os.environ["SUPPORTDESK_SERVICE_DEMO_MODE"] = "1" if settings.demo_mode else "0"
+    os.environ["SUPPORTDESK_SERVICE_PROVIDER"] = settings.provider
     uvicorn.run(
         "supportdesk.embedded:served_app_from_environment",
         factory=True,
@@ -265,6 +281,31 @@ async def _prepare_store(settings: ServiceSettings) -> None:
 
     ctx = await open_context(settings)
     await ctx.engine.dispose()
+
+
+def _privacyidea_problem() -> str | None:
+    """What is missing from the privacyIDEA settings (never their values)."""
+    from pydantic import ValidationError
+
+    from supportdesk.service.provider.privacyidea import PrivacyIdeaSettings
+
+    try:
+        pi = PrivacyIdeaSettings()
+    except ValidationError as exc:
+        fields = ", ".join(str(e["loc"][0]).upper() for e in exc.errors() if e["loc"])
+        return f"the privacyIDEA settings are invalid: SUPPORTDESK_PI_{fields or '*'}"
+    missing = [
+        name
+        for name, value in (
+            ("SUPPORTDESK_PI_URL", pi.url),
+            ("SUPPORTDESK_PI_USER_REALMS", pi.user_realms),
+            ("SUPPORTDESK_PI_ADMIN_USERNAME", pi.admin_username),
+        )
+        if not value
+    ]
+    if pi.admin_password is None and pi.admin_password_file is None:
+        missing.append("SUPPORTDESK_PI_ADMIN_PASSWORD or SUPPORTDESK_PI_ADMIN_PASSWORD_FILE")
+    return f"privacyIDEA needs {', '.join(missing)}" if missing else None
 
 
 async def _seed_if_empty(settings: ServiceSettings) -> None:

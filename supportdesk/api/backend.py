@@ -35,6 +35,7 @@ from supportdesk.api.recovery import (
 )
 from supportdesk.api.risk import RiskReport
 from supportdesk.api.sms import NumberCheck, SmsDelivery, SmsOverview, SmsResent
+from supportdesk.api.token_fixes import TokenUnlocked, TotpResynced
 from supportdesk.api.totp import TotpDiagnosis, TotpReenrolment
 from supportdesk.rules.policy import Action, Check
 
@@ -147,6 +148,28 @@ class DeskBackend(Protocol):
         phone_time: str | None = None,
         factor_id: str | None = None,
     ) -> TotpDiagnosis: ...
+
+    async def resync_totp(
+        self,
+        user_id: str,
+        ticket_id: str,
+        *,
+        reason: str,
+        first_code: str,
+        second_code: str,
+        factor_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TotpResynced: ...
+
+    async def unlock_token(
+        self,
+        user_id: str,
+        ticket_id: str,
+        *,
+        reason: str,
+        factor_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TokenUnlocked: ...
 
     async def reenrol_totp(
         self,

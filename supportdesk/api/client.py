@@ -36,6 +36,7 @@ from supportdesk.api.models import (
 from supportdesk.api.recovery import RecoveryCalls
 from supportdesk.api.risk import RiskCalls
 from supportdesk.api.sms import SmsCalls
+from supportdesk.api.token_fixes import TokenFixCalls
 from supportdesk.api.totp import TotpCalls
 
 
@@ -189,5 +190,7 @@ class CoreCalls(ClientBase):
         return parse(EndUserMfaResult, response)
 
 
-class SupportDeskClient(AuditCalls, SmsCalls, RecoveryCalls, TotpCalls, RiskCalls, CoreCalls):
+class SupportDeskClient(
+    AuditCalls, SmsCalls, RecoveryCalls, TotpCalls, TokenFixCalls, RiskCalls, CoreCalls
+):
     """Every call the desk can make."""

@@ -108,6 +108,10 @@ class Factor(Wire):
     last_used_at: datetime | None
     phone_masked: str | None = None
     key_model: str | None = None
+    locked: bool = False
+    """Refuses even right codes until its fail counter is reset (privacyIDEA's maxfail)."""
+    fail_count: int | None = None
+    max_fail: int | None = None
 
 
 class UserProfile(UserSummary):

@@ -51,6 +51,7 @@ VerdictKind = Literal[
     "wrong_time_zone",
     "stale_secret",
     "need_more_information",
+    "fail_counter_locked",
 ]
 Basis = Literal["codes", "phone_clock", "none"]
 

@@ -55,6 +55,8 @@ class Action(StrEnum):
     ISSUE_ACCESS_CODE = "issue_access_code"
     RESOLVE_TICKET = "resolve_ticket"
     DIAGNOSE_TOTP = "diagnose_totp"
+    RESYNC_TOTP = "resync_totp"
+    UNLOCK_FACTOR = "unlock_factor"
 
 
 ACTION_TITLES: Mapping[Action, str] = MappingProxyType(
@@ -67,6 +69,8 @@ ACTION_TITLES: Mapping[Action, str] = MappingProxyType(
         Action.ISSUE_ACCESS_CODE: "Issue a one-time access code",
         Action.RESOLVE_TICKET: "Resolve the ticket",
         Action.DIAGNOSE_TOTP: "Diagnose an authenticator code",
+        Action.RESYNC_TOTP: "Resync the authenticator app",
+        Action.UNLOCK_FACTOR: "Reset the fail counter (unlock the token)",
     }
 )
 """How the desk names each action."""
@@ -287,6 +291,9 @@ POLICY: Mapping[Action, Requirements] = MappingProxyType(
         Action.RESEND_SMS: _req(Action.RESEND_SMS, reason=False),
         Action.DIAGNOSE_TOTP: _req(Action.DIAGNOSE_TOTP, reason=False),
         Action.RESOLVE_TICKET: _req(Action.RESOLVE_TICKET, reason=True, service=True),
+        # Both put the user's own token right; neither changes who can sign in.
+        Action.RESYNC_TOTP: _req(Action.RESYNC_TOTP, reason=True),
+        Action.UNLOCK_FACTOR: _req(Action.UNLOCK_FACTOR, reason=True),
         Action.REQUIRE_TOTP_SETUP: _req(
             Action.REQUIRE_TOTP_SETUP, reason=True, checks=1, four_eyes=True
         ),

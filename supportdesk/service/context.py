@@ -57,13 +57,23 @@ def builtin_provider(env: ProviderEnv) -> IdentityProvider:
     return BuiltinProvider(env)
 
 
+def configured_provider(settings: ServiceSettings) -> ProviderFactory:
+    """The provider the settings name (`provider`); privacyIDEA reads SUPPORTDESK_PI_*."""
+    if settings.provider == "privacyidea":
+        from supportdesk.service.provider.privacyidea.provider import privacyidea_provider
+
+        return privacyidea_provider
+    return builtin_provider
+
+
 async def open_context(
     settings: ServiceSettings,
     clock: Clock | None = None,
     engine: AsyncEngine | None = None,
-    provider: ProviderFactory = builtin_provider,
+    provider: ProviderFactory | None = None,
 ) -> ServiceContext:
-    """Open the store, create or check its schema, and return a ready context."""
+    """Open the store, create or check its schema, and return a ready context (with the
+    provider given, else the one the settings name)."""
     engine = engine or make_engine(settings.db_url)
     await create_schema(engine)
     key = await _server_key(engine)
@@ -77,5 +87,5 @@ async def open_context(
         server_key=key,
         sms_gateway=gateway_from_settings(settings),
     )
-    ctx.use_provider(provider)
+    ctx.use_provider(provider or configured_provider(settings))
     return ctx

@@ -14,6 +14,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SUPPORTDESK_SERVICE_", extra="forbid")
 
     db_url: str = "sqlite+aiosqlite:///supportdesk.sqlite3"
+    # Where users and their factors live: our own tables, or a privacyIDEA server
+    # (its URL, realms and service admin: SUPPORTDESK_PI_*, see provider/privacyidea).
+    provider: Literal["builtin", "privacyidea"] = "builtin"
     demo_mode: bool = False
     token_absolute_s: int = 8 * 3600
     token_idle_s: int = 30 * 60

@@ -25,6 +25,7 @@ import pytest
 
 from supportdesk.service.provider.privacyidea import PrivacyIdeaClient, PrivacyIdeaSettings
 from tests.privacyidea import seed
+from tests.privacyidea.desk import PiDesk, desk_pi_settings, open_desk
 from tests.privacyidea.peer import Peer, PeerUnavailable, bring_up, required
 from tests.privacyidea.people import Phone, new_seed
 from tests.privacyidea.seed import AdminSession, SeedError, World
@@ -130,3 +131,16 @@ def enroll_totp(pi_bootstrap: AdminSession, pi_world: World) -> Iterator[Callabl
         for candidate in (serial, f"lost{serial}"):
             with contextlib.suppress(SeedError):  # the test deleted it already
                 pi_bootstrap.call("DELETE", f"/token/{candidate}")
+
+
+@pytest.fixture
+async def pi_desk(
+    pi_settings: PrivacyIdeaSettings, pi_world: World, tmp_path: Path
+) -> AsyncIterator[PiDesk]:
+    """The desk's service (a fresh store of ours) in front of the live privacyIDEA."""
+    settings = desk_pi_settings(pi_settings, pi_world.sensitive_user, pi_world.service_account)
+    desk = await open_desk(tmp_path / "desk.sqlite3", settings)
+    try:
+        yield desk
+    finally:
+        await desk.close()

@@ -87,6 +87,14 @@ def sample_body(method: str, path: str, username: str, code: str) -> dict[str, A
             "verification": ["account_owner_callback"],
             "verification_ids": [],
         },
+        # The built-in provider has neither: both answer 409 with the reason.
+        ("post", "/v1/users/{user_id}/totp/resync"): {
+            "ticket_id": "T-1047",
+            "reason": "walk",
+            "first_code": code,
+            "second_code": code,
+        },
+        ("post", "/v1/users/{user_id}/totp/unlock"): {"ticket_id": "T-1047", "reason": "walk"},
         # The SMS branch texts real (simulated) codes to the walked users' numbers.
         ("post", "/v1/users/{user_id}/sms/compare"): {"number": "(505) 555-0162"},
         ("post", "/v1/users/{user_id}/sms/resend"): {"reason": "walk"},

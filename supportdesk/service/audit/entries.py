@@ -26,6 +26,8 @@ RECOVERY_ACTIONS: Mapping[Action, str] = {
     Action.RESET_MFA: "mfa.reset",
     Action.ISSUE_ACCESS_CODE: "access_code.issue",
     Action.REENROL_TOTP: "totp.reenrol",
+    Action.RESYNC_TOTP: "totp.resync",
+    Action.UNLOCK_FACTOR: "factor.unlock",
 }
 """The audit action of each account change that may need four-eyes."""
 

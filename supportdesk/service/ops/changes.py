@@ -10,7 +10,7 @@ the audit entry, which the caller writes in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from supportdesk.rules.policy import Action
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import Conflict, ServiceError
 from supportdesk.service.ops.common import TargetFacts, factor_words
-from supportdesk.service.provider import Capability, require
+from supportdesk.service.provider import Capability, receipts, require
 
 NEEDS: Mapping[Action, Capability] = {
     Action.REMOVE_FACTOR: Capability.REMOVE_FACTOR,
@@ -109,7 +109,34 @@ async def carry_out(
     issued_by: str,
     now: datetime,
 ) -> Effect:
-    """Make the change; the caller has already had the policy's yes."""
+    """Make the change; the caller has already had the policy's yes. What a provider in
+    front of another server noted (its serials and audit rows) joins the audit detail."""
+    with receipts.collecting() as seen:
+        effect = await _carry_out(
+            ctx, conn, action, facts, factor_id=factor_id, issued_by=issued_by, now=now
+        )
+    return with_receipts(effect, seen)
+
+
+def with_receipts(effect: Effect, seen: receipts.Receipts) -> Effect:
+    """The effect with the provider's records in its audit detail and words in its summary."""
+    if not seen.records and not seen.words:
+        return effect
+    extra = {**effect.extra, "provider": seen.records} if seen.records else effect.extra
+    summary = " ".join([effect.summary, *seen.words])
+    return replace(effect, summary=summary, extra=extra)
+
+
+async def _carry_out(
+    ctx: ServiceContext,
+    conn: AsyncConnection,
+    action: Action,
+    facts: TargetFacts,
+    *,
+    factor_id: str | None,
+    issued_by: str,
+    now: datetime,
+) -> Effect:
     require(ctx.provider, NEEDS[action])
     provider = ctx.provider
     user = facts.user
@@ -137,10 +164,12 @@ async def carry_out(
         )
     if action is Action.ISSUE_ACCESS_CODE:
         issued = await provider.issue_access_code(conn, user, issued_by, now)
-        minutes = ctx.settings.access_code_s // 60
+        valid_s = (issued.expires_at - now).total_seconds()
+        minutes = round(valid_s / 60)
+        valid = f"{minutes} min" if minutes <= 120 else f"about {round(valid_s / 3600)} h"
         return Effect(
             summary=(
-                f"One-time access code issued for {name}: valid for {minutes} min, one sign-in, "
+                f"One-time access code issued for {name}: valid for {valid}, one sign-in, "
                 "to set up a new method. It is shown only once."
             ),
             access_code=issued.code,

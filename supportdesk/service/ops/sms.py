@@ -132,8 +132,9 @@ async def overview(ctx: ServiceContext, user_id: str) -> SmsOverview:
 
 
 async def deliveries(ctx: ServiceContext, user_id: str, limit: int) -> list[SmsDelivery]:
-    """Newest first, each in its current state (reading the log advances it)."""
-    require(ctx.provider, Capability.SMS_RECEIPTS)
+    """Newest first, each in its current state (reading the log advances it). Wherever
+    texts are sent there is a log; without receipts it stops at "sent" or "failed"."""
+    require(ctx.provider, Capability.SEND_SMS)
     async with reading(ctx.engine) as conn:
         await user_of(ctx, conn, user_id)
     found = await ctx.provider.sms_deliveries(user_id, limit, ctx.clock.now())

@@ -35,6 +35,7 @@ from supportdesk.rules.clock_verdict import verdict_for
 from supportdesk.rules.codes import normalise_code
 from supportdesk.rules.drift import CodeFormatError, DriftRange, DriftResult, format_duration
 from supportdesk.rules.factor_words import method_words
+from supportdesk.rules.fail_counter import locked_verdict
 from supportdesk.rules.phone_time import PhoneTimeError, PhoneTimeReading, parse_phone_time
 from supportdesk.rules.policy import Action, Outcome, RefusalCode, decide
 from supportdesk.service.audit import entries as audit
@@ -199,7 +200,8 @@ async def diagnose(
             except PhoneTimeError as exc:
                 raise InvalidInput(str(exc), field="phone_time") from exc
         measured: DriftResult | None = None
-        if codes:
+        # A token its fail counter locked refuses every code: no clock question helps.
+        if codes and not factor.locked:
             # Only code checks spend the limit: they are what reads the secret.
             limit = Limit(ctx.settings.diagnose_per_10min, DIAGNOSE_WINDOW, "code checks")
             refused = await take(conn, f"totp_diagnose:{user_id}", now, [limit])
@@ -228,6 +230,8 @@ async def diagnose(
                     raise InvalidInput(str(exc), field="codes") from exc
         if refusal is None:
             verdict = verdict_for(measured, phone)
+            if factor.locked:
+                verdict = locked_verdict(factor.fail_count, factor.max_fail)
             entry = audit.totp_diagnosed(
                 who.actor,
                 user_id=user_id,

@@ -35,6 +35,9 @@ def factor_view(factor: FactorRecord) -> Factor:
         last_used_at=factor.last_used_at,
         phone_masked=mask_e164(factor.phone_e164) if factor.phone_e164 else None,
         key_model=factor.key_model,
+        locked=factor.locked,
+        fail_count=factor.fail_count,
+        max_fail=factor.max_fail,
     )
 
 

@@ -63,6 +63,11 @@ class FactorRecord:
     key_model: str | None = None
     usable: bool = True
     locked: bool = False
+    fail_count: int | None = None
+    """Wrong codes in a row, where the provider counts them (with `max_fail`)."""
+    max_fail: int | None = None
+    clock_offset_s: float | None = None
+    """The phone's clock offset the provider learnt (privacyIDEA: `timeShift`)."""
 
 
 class CodeVerdict(StrEnum):

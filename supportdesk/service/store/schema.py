@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 
@@ -401,3 +402,17 @@ demo_phones = Table(
     Column("clock_offset_s", Integer, nullable=False),
 )
 """Demo world only: how far each demo phone's clock is off."""
+
+# -- issue 12: users of a provider in front of another server (privacyIDEA) -----------------
+provider_users = Table(
+    "provider_users",
+    metadata,
+    # Our id for the directory's user: the tickets, approvals and audit name it.
+    Column("user_id", String(16), ForeignKey("users.id"), primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("realm", String(255), nullable=False),
+    Column("username", String(255), nullable=False),
+    UniqueConstraint("provider", "realm", "username", name="uq_provider_users_name"),
+)
+"""Which directory user each of our ids stands for; their `users` row is a stand-in that
+keeps our tables' references whole (and when the desk last reset their MFA)."""

@@ -45,6 +45,7 @@ VERDICT_TITLES = {
     "wrong_time_zone": "Wrong time zone on a clock set by hand",
     "stale_secret": "The app holds an old secret: re-enrol",
     "need_more_information": "Not enough to go on yet",
+    "fail_counter_locked": "The token is locked by its fail counter",
 }
 VERDICT_OUTCOMES = {
     "set_time_automatic": "clock_fixed",
@@ -53,6 +54,13 @@ VERDICT_OUTCOMES = {
 }
 """The ticket outcome each verdict suggests; the agent can still pick another."""
 WHICH = {"code-now": "code", "code-next": "next code"}
+
+
+def locked_words(factor: Factor) -> str:
+    return (
+        f"{factor.label} is locked: {factor.fail_count} wrong codes reached its limit of"
+        f" {factor.max_fail}, so even right codes are refused. Press u to reset the fail counter."
+    )
 
 
 def totp_factor(profile: UserProfile) -> Factor | None:
@@ -73,12 +81,21 @@ class AuthenticatorScreen(BranchScreen):
         Binding("enter", "advance", "Next / check", priority=True, id="authenticator.advance"),
         Binding("e", "ask_again", "Check again", id="authenticator.ask_again"),
         Binding("n", "reenrol", "Re-enrol", id="authenticator.reenrol"),
+        # The code fields take every printable key: resync (typed codes) needs a control key;
+        # a locked token opens with the form unfocused, so u works at once.
+        Binding("ctrl+y", "resync", "Resync", id="authenticator.resync", priority=True),
+        Binding("u", "unlock", "Reset fail counter", id="authenticator.unlock"),
     ]
     ACTION_FEATURES = {
         "advance": features.TOTP_DIAGNOSE,
         "ask_again": features.TOTP_DIAGNOSE,
         "reenrol": features.TOTP_REENROL,
+        "resync": features.TOTP_RESYNC,
+        "unlock": features.TOKEN_UNLOCK,
     }
+    PROVIDER_FIXES = ("resync", "unlock")
+    """Keys hidden (not dimmed) where the back end lacks them: a provider with no clock
+    offset per token or no fail-counter lock has nothing for them to fix."""
 
     def __init__(self, profile: UserProfile, ticket: Ticket | None) -> None:
         super().__init__(profile, ticket)
@@ -146,6 +163,14 @@ class AuthenticatorScreen(BranchScreen):
                 self._hint() + f"\nDemo: `supportdesk demo phone {escape(self.profile.id)}`"
                 " shows what the user's app displays."
             )
+        if (
+            self.factor is not None
+            and self.factor.locked
+            and self.desk.offers(features.TOKEN_UNLOCK)
+        ):
+            self._say(locked_words(self.factor))
+            self.query_one("#auth-ask", VerticalScroll).focus()
+            return
         self.query_one("#code-now", Input).focus()
 
     def _blocked(self) -> str | None:
@@ -178,9 +203,15 @@ class AuthenticatorScreen(BranchScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only what makes sense now: typing keys in the form, verdict keys on the card."""
+        if action in self.PROVIDER_FIXES and not self.desk.offers(self.ACTION_FEATURES[action]):
+            return False
         allowed = super().check_action(action, parameters)
         if not allowed:
             return allowed
+        if action == "unlock":
+            return self.factor is not None and self.factor.locked
+        if action == "resync":
+            return not self.showing_result and self.factor is not None
         if action == "advance":
             return not self.showing_result
         if action == "ask_again":
@@ -222,6 +253,91 @@ class AuthenticatorScreen(BranchScreen):
         self.app.push_screen(
             ReenrolScreen(self.profile, self.ticket, self.factor), self._reenrolled
         )
+
+    # -- the provider's fixes: resync from two codes, reset the fail counter ----------------
+
+    def action_resync(self) -> None:
+        """The two codes typed teach the provider the phone's offset (privacyIDEA)."""
+        if self._blocked():
+            return
+        codes = [normalise_code(self.query_one(f"#{f}", Input).value) for f in CODE_FIELDS]
+        if not all(codes):
+            self._say("Type two codes in a row, the second after the first one changes.")
+            self.query_one("#code-now" if not codes[0] else "#code-next", Input).focus()
+            return
+        self._say("Resyncing…")
+        self.resync(str(codes[0]), str(codes[1]))
+
+    @work(exclusive=True, group="authenticator", exit_on_error=False)
+    async def resync(self, first: str, second: str) -> None:
+        assert self.ticket is not None and self.factor is not None
+        ticket_id, factor_id = self.ticket.id, self.factor.id
+        try:
+            done = await self.desk.call(
+                lambda b: b.resync_totp(
+                    self.profile.id,
+                    ticket_id,
+                    reason="codes not accepted: resync from two consecutive codes",
+                    first_code=first,
+                    second_code=second,
+                    factor_id=factor_id,
+                ),
+                expect=(InvalidInput, Conflict),
+            )
+        except (InvalidInput, Conflict) as exc:
+            self._say(sentence(exc.message))
+            return
+        if done is None:
+            return
+        self._say("")
+        self.profile = done.profile
+        title = "Resynced" if done.resynced else "Not resynced"
+        self._show_fix(title, done.phrase, done.next_step)
+
+    def action_unlock(self) -> None:
+        if self._blocked() and not (self.factor is not None and self.factor.locked):
+            return
+        self._say("Resetting the fail counter…")
+        self.unlock()
+
+    @work(exclusive=True, group="authenticator", exit_on_error=False)
+    async def unlock(self) -> None:
+        assert self.ticket is not None and self.factor is not None
+        ticket_id, factor = self.ticket.id, self.factor
+        try:
+            done = await self.desk.call(
+                lambda b: b.unlock_token(
+                    self.profile.id,
+                    ticket_id,
+                    reason=f"locked by its fail counter ({factor.fail_count} of {factor.max_fail})",
+                    factor_id=factor.id,
+                ),
+                expect=(InvalidInput, Conflict),
+            )
+        except (InvalidInput, Conflict) as exc:
+            self._say(sentence(exc.message))
+            return
+        if done is None:
+            return
+        self._say("")
+        self.profile = done.profile
+        self.factor = next((f for f in done.profile.factors if f.id == factor.id), None)
+        headline = (
+            f"The fail counter of {done.factor_label} is back to 0"
+            f" (it stood at {done.fail_count_before} of {done.max_fail})."
+        )
+        self._show_fix("Fail counter reset", headline, done.next_step)
+        self.notify(f"{done.factor_label} unlocked.", title="Fail counter reset")
+
+    def _show_fix(self, title: str, headline: str, step: str) -> None:
+        """The card, for what the provider did rather than a measurement."""
+        self.query_one("#drift-figure", DriftFigure).display = False
+        self.query_one("#verdict-title", Static).update(escape(title))
+        self.query_one("#verdict-headline", Static).update(escape(headline))
+        self.query_one("#verdict-steps", Static).update(f"1. {escape(step)}")
+        self.query_one("#verdict-notes", Static).display = False
+        self._show_phase("result")
+        self.query_one("#auth-result", VerticalScroll).focus()
 
     def suggested_outcome(self) -> str | None:
         if self.reenrolment is not None:
@@ -294,7 +410,9 @@ class AuthenticatorScreen(BranchScreen):
     def show_result(self, result: TotpDiagnosis) -> None:
         """The card: the drift large, the verdict, the steps in order."""
         self.diagnosis = result
-        self.query_one("#drift-figure", DriftFigure).show(result)
+        figure = self.query_one("#drift-figure", DriftFigure)
+        figure.display = True
+        figure.show(result)
         title = self.query_one("#verdict-title", Static)
         title.update(VERDICT_TITLES.get(result.kind, result.kind))
         for kind in VERDICT_TITLES:

@@ -63,7 +63,7 @@ class SmsScreen(BranchScreen):
     ]
     ACTION_FEATURES = {
         "resend": features.SMS_RESEND,
-        "refresh_log": features.SMS_DELIVERY_RECEIPTS,
+        "refresh_log": features.SMS_RESEND,
         "check_number": features.SMS,
         "switch": features.SMS,
     }
@@ -138,7 +138,8 @@ class SmsScreen(BranchScreen):
         if blocked:
             self.say(blocked)
             return
-        with_log = self.desk.offers(features.SMS_DELIVERY_RECEIPTS)
+        # Wherever texts go out there is a log; without receipts it stops at "sent".
+        with_log = self.desk.offers(features.SMS_RESEND)
 
         async def read(b: DeskBackend) -> tuple[SmsOverview, list[SmsDelivery]]:
             if not with_log:
@@ -177,7 +178,7 @@ class SmsScreen(BranchScreen):
     @work(exclusive=True, group="sms-log", exit_on_error=False)
     async def load_log(self) -> None:
         """Read the log again; the service asks the carrier about texts still on their way."""
-        if not self.desk.offers(features.SMS_DELIVERY_RECEIPTS):
+        if not self.desk.offers(features.SMS_RESEND):
             return
         deliveries = await self.desk.call(lambda b: b.sms_deliveries(self.profile.id))
         if deliveries is not None:

@@ -13,6 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from supportdesk.api.recovery import RecoveryResult
+from supportdesk.api.token_fixes import (
+    TokenUnlocked,
+    TokenUnlockRequest,
+    TotpResynced,
+    TotpResyncRequest,
+)
 from supportdesk.api.totp import (
     TotpDiagnoseRequest,
     TotpDiagnosis,
@@ -21,7 +27,7 @@ from supportdesk.api.totp import (
 )
 from supportdesk.service.http.deps import Ctx, CurrentAgent, RequestId
 from supportdesk.service.http.idempotency import IdempotencyKey, once, respond
-from supportdesk.service.ops import totp
+from supportdesk.service.ops import token_fixes, totp
 
 router = APIRouter(prefix="/v1/users/{user_id}/totp", tags=["authenticator"])
 
@@ -71,6 +77,57 @@ async def reenrol(
         reason=body.reason,
         checks=[c.value for c in body.verification],
         verification_ids=body.verification_ids,
+        factor_id=body.factor_id,
+        once=once(request, body, idempotency_key),
+        request_id=rid,
+    )
+    return respond(done)
+
+
+@router.post("/resync", response_model=TotpResynced)
+async def resync(
+    user_id: str,
+    body: TotpResyncRequest,
+    agent: CurrentAgent,
+    ctx: Ctx,
+    rid: RequestId,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Two consecutive codes: the provider learns the phone's clock offset (409 where it
+    keeps none, with why); codes that do not follow are `resynced: false`."""
+    done = await token_fixes.resync(
+        ctx,
+        agent,
+        user_id,
+        ticket_id=body.ticket_id,
+        reason=body.reason,
+        first_code=body.first_code,
+        second_code=body.second_code,
+        factor_id=body.factor_id,
+        once=once(request, body, idempotency_key),
+        request_id=rid,
+    )
+    return respond(done)
+
+
+@router.post("/unlock", response_model=TokenUnlocked)
+async def unlock(
+    user_id: str,
+    body: TokenUnlockRequest,
+    agent: CurrentAgent,
+    ctx: Ctx,
+    rid: RequestId,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Reset the fail counter of a token it locked (409 where the provider has no such lock)."""
+    done = await token_fixes.unlock(
+        ctx,
+        agent,
+        user_id,
+        ticket_id=body.ticket_id,
+        reason=body.reason,
         factor_id=body.factor_id,
         once=once(request, body, idempotency_key),
         request_id=rid,

@@ -36,6 +36,13 @@ class PrivacyIdeaSettings(BaseSettings):
     staff_leads: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Staff usernames who sign in as team leads."
     )
+    sensitive_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="End users the desk treats as company admins (a reset needs a lead).",
+    )
+    service_accounts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="End users that are integrations, not people."
+    )
     admin_username: str = ""
     admin_password: SecretStr | None = None
     admin_password_file: Path | None = None
@@ -43,7 +50,9 @@ class PrivacyIdeaSettings(BaseSettings):
     ca_file: Path | None = Field(default=None, description="CA bundle to verify the server by.")
     timeout_s: float = Field(default=10.0, gt=0)
 
-    _split_realms = field_validator("user_realms", "staff_leads", mode="before")(_names)
+    _split_realms = field_validator(
+        "user_realms", "staff_leads", "sensitive_users", "service_accounts", mode="before"
+    )(_names)
 
     @field_validator("url")
     @classmethod
