@@ -26,6 +26,7 @@ from supportdesk.api.models import (
     ResolveTicket,
     SignInEvent,
     Ticket,
+    TicketMessage,
     UserProfile,
     UserSummary,
 )
@@ -92,6 +93,10 @@ class CoreCalls(ClientBase):
         body = ResolveTicket(outcome=outcome, note=note)
         response = await self._send("POST", f"/v1/tickets/{seg(ticket_id)}/resolve", json=body)
         return parse(Ticket, response)
+
+    async def ticket_messages(self, ticket_id: str) -> list[TicketMessage]:
+        """The ticket's conversation (mail or messenger), oldest first."""
+        return await self._get(f"/v1/tickets/{seg(ticket_id)}/messages", list[TicketMessage])
 
     # -- audit ------------------------------------------------------------------
 

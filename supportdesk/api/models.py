@@ -133,7 +133,8 @@ class SignInEvent(Wire):
 
 class Ticket(Wire):
     id: str
-    user_id: str
+    user_id: str | None
+    """None: the sender matched no user ("unknown user"); ``sender`` says who wrote."""
     user_name: str
     company: str
     channel: Channel
@@ -146,6 +147,36 @@ class Ticket(Wire):
     resolved_by: str | None
     resolved_at: datetime | None
     awaiting_lead: bool = False
+    # Tickets that arrived by mail or messenger (issue 15).
+    sender: str | None = None
+    """The e-mail address (or messenger id) the ticket came from."""
+    triage_branch: str | None = None
+    """The classifier's guess on arrival: a branch code, or "unsure"."""
+    triage_confidence: float | None = None
+    messages: int = 0
+    """Messages in the ticket's conversation (in and out); 0 for a seeded ticket."""
+
+    @property
+    def unknown_user(self) -> bool:
+        return self.user_id is None
+
+
+class TicketMessage(Wire):
+    """One message of a ticket's conversation: the user's (in) or the desk's (out)."""
+
+    id: int
+    direction: Literal["in", "out"]
+    body: str
+    original: str
+    at: datetime
+
+
+class IntakeReceipt(Wire):
+    """The intake's answer to the messenger: what became of the delivery."""
+
+    outcome: Literal["created", "appended", "duplicate", "refused", "ignored"]
+    ticket_id: str | None
+    message: str
 
 
 class ResolveTicket(Wire):

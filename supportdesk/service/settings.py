@@ -45,3 +45,8 @@ class ServiceSettings(BaseSettings):
     approval_ttl_s: int = 24 * 3600
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024
+    # Tickets that arrive by themselves (issue 15): how many one sender may open or add to.
+    intake_per_sender_10min: int = 10
+    intake_per_sender_day: int = 60
+    intake_triage: bool = True
+    """Triage each new ticket on arrival (the classifier runs in a thread)."""

@@ -84,7 +84,7 @@ def agent_signout(actor: Actor, reason: str | None = None) -> Entry:
 
 
 def ticket_resolved(
-    actor: Actor, *, ticket_id: str, user_id: str, outcome: str, note: str
+    actor: Actor, *, ticket_id: str, user_id: str | None, outcome: str, note: str
 ) -> Entry:
     return Entry(
         actor,

@@ -17,6 +17,7 @@ from supportdesk.service.http.routers import (
     approvals,
     audit,
     enduser,
+    intake,
     meta,
     recovery,
     risk,
@@ -80,6 +81,7 @@ def build_app(
         recovery,
         approvals,
         sms,
+        intake,
     ):
         app.include_router(module.router)
     return app

@@ -15,6 +15,7 @@ from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import Conflict, InvalidInput, NotFound
 from supportdesk.service.ops.common import Principal
 from supportdesk.service.ops.views import ticket_view
+from supportdesk.service.store import intake as intake_store
 from supportdesk.service.store import tickets
 from supportdesk.service.store.engine import reading
 
@@ -23,9 +24,10 @@ async def _views(
     ctx: ServiceContext, conn: AsyncConnection, rows: Sequence[Mapping[Any, Any]]
 ) -> list[Ticket]:
     """Rows with their users' names and whether a request on them waits for a lead."""
-    people = await ctx.provider.users(conn, {r["user_id"] for r in rows})
+    people = await ctx.provider.users(conn, {r["user_id"] for r in rows if r["user_id"]})
     waiting = await tickets.awaiting_lead(conn, [r["id"] for r in rows], ctx.clock.now())
-    return [ticket_view(r, people, waiting) for r in rows]
+    counts = await intake_store.message_counts(conn, [r["id"] for r in rows])
+    return [ticket_view(r, people, waiting, counts) for r in rows]
 
 
 async def list_tickets(

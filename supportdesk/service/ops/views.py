@@ -66,13 +66,16 @@ def signin_view(event: SignIn) -> SignInEvent:
 
 
 def ticket_view(
-    row: Mapping[Any, Any], users: Mapping[str, UserRecord], awaiting: Sequence[str] | set[str]
+    row: Mapping[Any, Any],
+    users: Mapping[str, UserRecord],
+    awaiting: Sequence[str] | set[str],
+    counts: Mapping[str, int] | None = None,
 ) -> Ticket:
-    user = users.get(row["user_id"])
+    user = users.get(row["user_id"]) if row["user_id"] else None
     return Ticket(
         id=row["id"],
         user_id=row["user_id"],
-        user_name=user.name if user else row["user_id"],
+        user_name=_who(row, user),
         company=user.company if user else "",
         channel=row["channel"],
         subject=row["subject"],
@@ -84,4 +87,18 @@ def ticket_view(
         resolved_by=row["resolved_by"],
         resolved_at=row["resolved_at"],
         awaiting_lead=row["id"] in awaiting,
+        sender=row.get("sender"),
+        triage_branch=row.get("triage_branch"),
+        triage_confidence=row.get("triage_confidence"),
+        messages=(counts or {}).get(row["id"], 0),
     )
+
+
+def _who(row: Mapping[Any, Any], user: UserRecord | None) -> str:
+    """The user's name, or who wrote when the sender matched nobody."""
+    if user is not None:
+        return user.name
+    if row["user_id"]:
+        return str(row["user_id"])
+    sender = row.get("sender_name") or row.get("sender") or "someone"
+    return f"unknown user ({sender})"

@@ -122,12 +122,24 @@ class QueueScreen(DeskScreen):
     def action_open_ticket(self) -> None:
         ticket = self.selected_ticket()
         if ticket is not None:
-            self.app.push_screen(AccountScreen(ticket.user_id, ticket=ticket))
+            self._open_account(ticket)
 
     def action_open_ticket_id(self, ticket_id: str) -> None:
         ticket = self.tickets.get(ticket_id)
         if ticket is not None:
-            self.app.push_screen(AccountScreen(ticket.user_id, ticket=ticket))
+            self._open_account(ticket)
+
+    def _open_account(self, ticket: Ticket) -> None:
+        """The ticket's user's account; a sender who matched no user has none to open."""
+        if ticket.user_id is None:
+            self.notify(
+                f"{ticket.id} is from an unknown sender ({ticket.sender or 'no address'}): "
+                "no account to open. Find the user (f) if you know who it is.",
+                title="Unknown user",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(AccountScreen(ticket.user_id, ticket=ticket))
 
     def open_ticket_id(self, ticket_id: str) -> None:
         self.action_open_ticket_id(ticket_id)
