@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from supportdesk.service.channels.messenger.signing import signature
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.store.engine import reading
-from supportdesk.service.store.schema import audit_log
+from supportdesk.service.store.schema import (
+    audit_log,
+    intake_keys,
+    ticket_messages,
+    tickets,
+    users,
+)
+from tests.channels.waiting import DEADLINE_S
 
 SECRET = "whsec-test-0123456789abcdef"
 
@@ -90,3 +100,45 @@ async def audit_actions(ctx: ServiceContext, ticket_id: str) -> list[str]:
             .order_by(audit_log.c.seq)
         )
         return [str(r.action) for r in rows]
+
+
+T = TypeVar("T")
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], what: str, deadline_s: float = DEADLINE_S
+) -> T:
+    """Ask ``probe`` until it answers something (not None); fail naming ``what``."""
+    end = time.monotonic() + deadline_s
+    while True:
+        found = await probe()
+        if found is not None:
+            return found
+        if time.monotonic() > end:
+            raise AssertionError(f"{what}: not within {deadline_s} s")
+        await asyncio.sleep(0.05)
+
+
+async def use_mailbox_as(ctx: ServiceContext, user_id: str, address: str) -> None:
+    """Give a demo user a test mailbox's address, so their mail matches them."""
+    async with ctx.engine.begin() as conn:
+        await conn.execute(users.update().where(users.c.id == user_id).values(email=address))
+
+
+async def intake_counts(ctx: ServiceContext) -> tuple[int, int, int]:
+    """(taken keys, tickets with a conversation, inbound messages) in the store."""
+    async with reading(ctx.engine) as conn:
+        keys = (await conn.execute(select(func.count()).select_from(intake_keys))).scalar_one()
+        made = (
+            await conn.execute(
+                select(func.count()).select_from(tickets).where(tickets.c.sender.is_not(None))
+            )
+        ).scalar_one()
+        inbound = (
+            await conn.execute(
+                select(func.count())
+                .select_from(ticket_messages)
+                .where(ticket_messages.c.direction == "in")
+            )
+        ).scalar_one()
+    return int(keys), int(made), int(inbound)
