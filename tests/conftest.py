@@ -118,6 +118,18 @@ async def any_client(any_ctx: ServiceContext) -> AsyncIterator[SupportDeskClient
         yield c
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _triage_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The service triages tickets as it reads them: the model is trained once a session
+    into a temporary cache, never into the developer's own."""
+    before = os.environ.get("SUPPORTDESK_CACHE_DIR")
+    if before is None:
+        os.environ["SUPPORTDESK_CACHE_DIR"] = str(tmp_path_factory.mktemp("triage-cache"))
+    yield
+    if before is None:
+        os.environ.pop("SUPPORTDESK_CACHE_DIR", None)
+
+
 @pytest.fixture(autouse=True)
 def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tests never read the developer's own config file or data folder."""

@@ -85,7 +85,23 @@ class DeskBackend(Protocol):
         self, status: str = "open", user_id: str | None = None
     ) -> list[Ticket]: ...
 
-    async def resolve_ticket(self, ticket_id: str, outcome: str, note: str) -> Ticket: ...
+    async def resolve_ticket(
+        self,
+        ticket_id: str,
+        outcome: str,
+        note: str,
+        *,
+        reply: str | None = None,
+        reply_key: str | None = None,
+    ) -> Ticket: ...
+
+    async def get_ticket(self, ticket_id: str) -> Ticket: ...
+
+    async def add_reply(
+        self, ticket_id: str, body: str, *, idempotency_key: str | None = None
+    ) -> Ticket: ...
+
+    async def correct_branch(self, ticket_id: str, branch: str) -> Ticket: ...
 
     # -- branch 1: SMS -----------------------------------------------------------------
 

@@ -6,17 +6,21 @@ the troubleshooting tree keeps its calls and wire models in its own module.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from supportdesk.api.audit import AuditCalls
 from supportdesk.api.backend import SignOutReason
 from supportdesk.api.base import ClientBase, parse, seg
 from supportdesk.api.models import (
+    AddReply,
     Agent,
     AgentSession,
     AgentSignIn,
     AuditPage,
+    BranchCorrectionRecord,
     Capabilities,
+    CorrectBranch,
     EndUserMethod,
     EndUserMfa,
     EndUserMfaResult,
@@ -34,6 +38,11 @@ from supportdesk.api.recovery import RecoveryCalls
 from supportdesk.api.risk import RiskCalls
 from supportdesk.api.sms import SmsCalls
 from supportdesk.api.totp import TotpCalls
+
+
+def new_key() -> str:
+    """An idempotency key for one reply, made before the first attempt."""
+    return f"reply-{uuid.uuid4().hex}"
 
 
 class CoreCalls(ClientBase):
@@ -89,14 +98,54 @@ class CoreCalls(ClientBase):
     async def get_ticket(self, ticket_id: str) -> Ticket:
         return await self._get(f"/v1/tickets/{seg(ticket_id)}", Ticket)
 
-    async def resolve_ticket(self, ticket_id: str, outcome: str, note: str) -> Ticket:
-        body = ResolveTicket(outcome=outcome, note=note)
+    async def resolve_ticket(
+        self,
+        ticket_id: str,
+        outcome: str,
+        note: str,
+        *,
+        reply: str | None = None,
+        reply_key: str | None = None,
+    ) -> Ticket:
+        """With a reply, the service stores it with the resolution (one transaction);
+        the key makes a retried request store it once."""
+        key = (reply_key or new_key()) if reply else None
+        body = ResolveTicket(outcome=outcome, note=note, reply=reply or None, reply_key=key)
         response = await self._send("POST", f"/v1/tickets/{seg(ticket_id)}/resolve", json=body)
         return parse(Ticket, response)
 
     async def ticket_messages(self, ticket_id: str) -> list[TicketMessage]:
         """The ticket's conversation (mail or messenger), oldest first."""
         return await self._get(f"/v1/tickets/{seg(ticket_id)}/messages", list[TicketMessage])
+
+    async def add_reply(
+        self, ticket_id: str, body: str, *, idempotency_key: str | None = None
+    ) -> Ticket:
+        """A reply along the way; safe to retry (one key per reply)."""
+        payload = AddReply(body=body, idempotency_key=idempotency_key or new_key())
+        response = await self._send(
+            "POST",
+            f"/v1/tickets/{seg(ticket_id)}/replies",
+            json=payload,
+            idempotency_key=payload.idempotency_key,
+        )
+        return parse(Ticket, response)
+
+    async def correct_branch(self, ticket_id: str, branch: str) -> Ticket:
+        body = CorrectBranch(branch=branch)
+        response = await self._send("POST", f"/v1/tickets/{seg(ticket_id)}/branch", json=body)
+        return parse(Ticket, response)
+
+    async def branch_corrections(
+        self, *, since: datetime | None = None, limit: int = 1000
+    ) -> list[BranchCorrectionRecord]:
+        """Team leads: every correction with its ticket's words (training data)."""
+        return await self._get(
+            "/v1/tickets/corrections",
+            list[BranchCorrectionRecord],
+            since=since.isoformat() if since else None,
+            limit=limit,
+        )
 
     # -- audit ------------------------------------------------------------------
 

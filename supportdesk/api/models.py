@@ -131,6 +131,53 @@ class SignInEvent(Wire):
     mfa_passed: bool | None
 
 
+REPLY_MAX = 10_000
+"""Longest reply the service stores: a long e-mail, not a document."""
+
+DeliveryState = str
+"""Where a reply stands: "recorded" (a demo or seeded ticket: nowhere to send it),
+"queued", "sent" or "failed" (with `delivery_detail` saying why)."""
+
+
+class BranchGuess(Wire):
+    branch: str
+    """A branch code of the tree (rules.tree.Branch), e.g. "sms_not_received"."""
+    confidence: float
+
+
+class TicketTriage(Wire):
+    """Which branch the ticket belongs to, as the classifier reads it.
+
+    `branch` is a branch code, or "unsure" when the best guess is below the threshold;
+    `top` holds the two best guesses either way, best first.
+    """
+
+    branch: str
+    confidence: float
+    unsure: bool
+    top: list[BranchGuess]
+    source: str
+    """"model", "keywords" (the fallback) or "empty" (a ticket with no words)."""
+
+
+class BranchCorrection(Wire):
+    branch: str
+    guessed: str
+    """What the desk showed when the agent corrected it: a branch code or "unsure"."""
+    by: str
+    at: datetime
+
+
+class TicketReply(Wire):
+    id: int
+    ticket_id: str
+    author: str
+    body: str
+    created_at: datetime
+    delivery_state: DeliveryState
+    delivery_detail: str | None = None
+
+
 class Ticket(Wire):
     id: str
     user_id: str | None
@@ -147,12 +194,15 @@ class Ticket(Wire):
     resolved_by: str | None
     resolved_at: datetime | None
     awaiting_lead: bool = False
+    triage: TicketTriage | None = None
+    """The classifier's guess at the branch; None when the service has no classifier."""
+    correction: BranchCorrection | None = None
+    """The agent's choice of branch, when it differs from the guess (the latest counts)."""
+    replies: list[TicketReply] = Field(default_factory=list)
+    """What agents wrote to the user, oldest first, with where each reply stands."""
     # Tickets that arrived by mail or messenger (issue 15).
     sender: str | None = None
     """The e-mail address (or messenger id) the ticket came from."""
-    triage_branch: str | None = None
-    """The classifier's guess on arrival: a branch code, or "unsure"."""
-    triage_confidence: float | None = None
     messages: int = 0
     """Messages in the ticket's conversation (in and out); 0 for a seeded ticket."""
 
@@ -182,6 +232,34 @@ class IntakeReceipt(Wire):
 class ResolveTicket(Wire):
     outcome: str = Field(min_length=1, max_length=32)
     note: str = Field(min_length=1, max_length=2000)
+    reply: str | None = Field(default=None, max_length=REPLY_MAX)
+    """A reply to the user sent with the resolution (checked first: no codes, seeds or
+    full numbers); blank means none."""
+    reply_key: str | None = Field(default=None, min_length=8, max_length=128)
+    """The reply's idempotency key (the desk makes one per reply); the service makes one
+    when it is missing."""
+
+
+class AddReply(Wire):
+    body: str = Field(min_length=1, max_length=REPLY_MAX)
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=128)
+    """The same key twice stores (and later sends) the reply once."""
+
+
+class CorrectBranch(Wire):
+    branch: str = Field(min_length=1, max_length=32)
+
+
+class BranchCorrectionRecord(Wire):
+    """One correction with the ticket's words: a labelled example for the next model."""
+
+    ticket_id: str
+    subject: str
+    text: str
+    guessed: str
+    branch: str
+    by: str
+    at: datetime
 
 
 class AuditEntry(Wire):

@@ -74,7 +74,7 @@ async def test_a_users_mail_is_a_triaged_ticket_in_the_queue_within_seconds(
     assert ticket.user_id == "u1001" and ticket.user_name == "Marisol Baca"
     assert ticket.subject == "No SMS code"
     assert ticket.text == "Hi, I asked for the code three times and no text ever came."
-    assert ticket.triage_branch == "sms_not_received"
+    assert ticket.triage is not None and ticket.triage.branch == "sms_not_received"
     [message] = await agent.ticket_messages(ticket_id)
     assert "Red Mesa Freight" in message.original  # the signature is kept, not shown
     assert await audit_actions(any_ctx, ticket_id) == ["ticket.received"]
@@ -116,7 +116,7 @@ async def test_an_answer_in_the_thread_joins_the_ticket_and_a_stranger_is_an_unk
         await runner.stop()
     ticket = await agent.get_ticket(ticket_id)
     assert ticket.user_id is None and ticket.sender == stranger.address
-    assert ticket.triage_branch == "not_mfa"
+    assert ticket.triage is not None and ticket.triage.branch == "not_mfa"
     assert [m.body for m in await agent.ticket_messages(ticket_id)] == [
         "I forgot my password, please reset it.",
         "Any news?",

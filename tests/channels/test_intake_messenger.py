@@ -82,8 +82,8 @@ async def test_a_signed_event_makes_one_triaged_ticket_even_when_delivered_twice
     assert ticket.channel == "messenger"
     assert ticket.user_id == "u1001" and ticket.user_name == "Marisol Baca"
     assert ticket.text == "I never get the SMS code when I sign in from my phone"
-    assert ticket.triage_branch == "sms_not_received"
-    assert ticket.triage_confidence is not None and ticket.triage_confidence > 0.5
+    assert ticket.triage is not None and ticket.triage.branch == "sms_not_received"
+    assert ticket.triage is not None and ticket.triage.confidence > 0.5
     assert await audit_actions(any_ctx, ticket.id) == ["ticket.received"]
 
 
@@ -199,7 +199,11 @@ async def test_chatwoot_message_created_makes_a_ticket_and_agents_messages_are_i
     )
     assert answer.status_code == 200, answer.text
     ticket = await agent.get_ticket(answer.json()["ticket_id"])
-    assert ticket.user_id == "u1002" and ticket.triage_branch == "lost_device"
+    assert (
+        ticket.user_id == "u1002"
+        and ticket.triage is not None
+        and ticket.triage.branch == "lost_device"
+    )
     outgoing = chatwoot_event(102, 5, "We are on it", message_type="outgoing")
     ignored = await http.post(
         "/v1/intake/chatwoot", content=outgoing, headers=chatwoot_headers(outgoing, now)

@@ -29,7 +29,7 @@ SIGNED = {
 authentication, so without one they answer 401 too (tests/channels/test_intake_messenger.py
 checks bad signatures and old timestamps)."""
 
-LEAD_ONLY_PREFIXES = ("/v1/audit",)
+LEAD_ONLY_PREFIXES = ("/v1/audit", "/v1/tickets/corrections")
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 

@@ -39,7 +39,13 @@ def sample_body(method: str, path: str, username: str, code: str) -> dict[str, A
     """A valid request for each state-changing operation; unknown ones fail the test."""
     bodies: dict[tuple[str, str], dict[str, Any] | None] = {
         ("post", "/v1/agent/sessions"): {"username": username, "password": "demo", "code": code},
-        ("post", "/v1/tickets/{ticket_id}/resolve"): {"outcome": "explained", "note": "walked"},
+        ("post", "/v1/tickets/{ticket_id}/resolve"): {
+            "outcome": "explained",
+            "note": "walked",
+            "reply": "We asked because the sign-in came from a new device.",
+        },
+        ("post", "/v1/tickets/{ticket_id}/replies"): {"body": "Looking into it."},
+        ("post", "/v1/tickets/{ticket_id}/branch"): {"branch": "not_mfa"},
         ("post", "/v1/enduser/signin"): {"email": "nobody@example.invalid", "password": "x"},
         ("post", "/v1/enduser/signin/verify"): {
             "challenge_id": "none",

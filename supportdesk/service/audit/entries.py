@@ -97,6 +97,34 @@ def ticket_resolved(
     )
 
 
+def ticket_reply(
+    actor: Actor, *, ticket_id: str, user_id: str | None, reply_id: int, length: int, delivery: str
+) -> Entry:
+    """A reply to the user: its id and length, not its words (those are on the ticket)."""
+    return Entry(
+        actor,
+        "ticket.reply",
+        "success",
+        target_user=user_id,
+        ticket_id=ticket_id,
+        detail={"reply_id": reply_id, "length": length, "delivery": delivery},
+    )
+
+
+def ticket_branch_corrected(
+    actor: Actor, *, ticket_id: str, user_id: str | None, guessed: str, branch: str
+) -> Entry:
+    """The agent put the ticket in another branch than the desk guessed."""
+    return Entry(
+        actor,
+        "ticket.branch_corrected",
+        "success",
+        target_user=user_id,
+        ticket_id=ticket_id,
+        detail={"guessed": guessed, "branch": branch},
+    )
+
+
 def audit_exported(actor: Actor, *, fmt: str, filters: Mapping[str, Any]) -> Entry:
     """A sensitive read: the start of an export, in the format the file is written in."""
     return Entry(actor, "audit.export", "success", detail={"format": fmt, "filters": filters})

@@ -8,7 +8,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from supportdesk.api.models import Factor, SignInEvent, Ticket, UserProfile, UserSummary
+from supportdesk.api.models import (
+    BranchCorrection,
+    Factor,
+    SignInEvent,
+    Ticket,
+    TicketReply,
+    TicketTriage,
+    UserProfile,
+    UserSummary,
+)
 from supportdesk.rules.phone import mask_e164
 from supportdesk.rules.risk import SignIn
 from supportdesk.service.context import ServiceContext
@@ -69,6 +78,10 @@ def ticket_view(
     row: Mapping[Any, Any],
     users: Mapping[str, UserRecord],
     awaiting: Sequence[str] | set[str],
+    *,
+    triage: TicketTriage | None = None,
+    correction: BranchCorrection | None = None,
+    replies: Sequence[TicketReply] = (),
     counts: Mapping[str, int] | None = None,
 ) -> Ticket:
     user = users.get(row["user_id"]) if row["user_id"] else None
@@ -87,9 +100,10 @@ def ticket_view(
         resolved_by=row["resolved_by"],
         resolved_at=row["resolved_at"],
         awaiting_lead=row["id"] in awaiting,
+        triage=triage,
+        correction=correction,
+        replies=list(replies),
         sender=row.get("sender"),
-        triage_branch=row.get("triage_branch"),
-        triage_confidence=row.get("triage_confidence"),
         messages=(counts or {}).get(row["id"], 0),
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,9 +17,11 @@ from supportdesk.service.audit import record
 from supportdesk.service.channels.mail.models import MailCheckpoint
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import NotFound, RateLimited
+from supportdesk.service.ops.ticket_triage import store_arrival_triage, triage_texts
 from supportdesk.service.store import intake as store
 from supportdesk.service.store import ratelimit, tickets
 from supportdesk.service.store.engine import reading
+from supportdesk.triage import Triage, ticket_text
 
 Outcome = Literal["created", "appended", "duplicate", "refused", "ignored"]
 Channel = Literal["email", "messenger"]
@@ -105,7 +106,7 @@ async def _write(
     ctx: ServiceContext,
     arrival: Arrival,
     checkpoint: MailCheckpoint | None,
-    guess: tuple[str, float] | None,
+    guess: Triage | None,
 ) -> Taken:
     now = ctx.clock.now()
     async with ctx.engine.begin() as conn:
@@ -150,9 +151,9 @@ async def _write(
             sender=arrival.sender[:256],
             sender_name=(arrival.sender_name or None) and arrival.sender_name[:128],
             conversation_key=arrival.conversation_key,
-            triage_branch=guess[0] if guess else None,
-            triage_confidence=guess[1] if guess else None,
         )
+        if guess is not None:
+            await store_arrival_triage(conn, ticket_id, guess, at=now)
         await _add_inbound(conn, ticket_id, arrival, now)
         await store.take_key(conn, arrival.key, ticket_id=ticket_id, outcome="created", at=now)
         entry = audit.ticket_received(
@@ -160,8 +161,8 @@ async def _write(
             user_id=user_id,
             channel=arrival.channel,
             sender=arrival.sender,
-            triage=guess[0] if guess else None,
-            confidence=guess[1] if guess else None,
+            triage=guess.code if guess else None,
+            confidence=guess.confidence if guess else None,
             key=arrival.key,
         )
         await record(conn, entry, at=now)
@@ -237,22 +238,16 @@ def _limits(ctx: ServiceContext) -> list[ratelimit.Limit]:
     ]
 
 
-async def _triage(ctx: ServiceContext, arrival: Arrival) -> tuple[str, float] | None:
-    """The branch code (or "unsure") and confidence; None when triage is off or fails."""
+async def _triage(ctx: ServiceContext, arrival: Arrival) -> Triage | None:
+    """The classifier's answer, off the event loop; None when triage is off or fails."""
     if not ctx.settings.intake_triage:
         return None
     try:
-        return await asyncio.to_thread(_classify, arrival.subject, arrival.body)
+        [answer] = await triage_texts([ticket_text(arrival.subject, arrival.body)])
     except Exception:  # a ticket without a guess beats no ticket
         log.exception("triage failed for an arriving ticket")
         return None
-
-
-def _classify(subject: str, body: str) -> tuple[str, float]:
-    from supportdesk.triage import classify, ticket_text
-
-    answer = classify(ticket_text(subject, body))
-    return answer.code, answer.confidence
+    return answer
 
 
 # -- refusals and bookkeeping -------------------------------------------------------------------
