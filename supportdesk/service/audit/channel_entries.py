@@ -45,15 +45,22 @@ def ticket_received(
 
 
 def message_appended(
-    *, ticket_id: str, user_id: str | None, channel: str, sender: str, key: str
+    *,
+    ticket_id: str,
+    user_id: str | None,
+    channel: str,
+    sender: str,
+    key: str,
+    reopened: bool = False,
 ) -> Entry:
+    """The user wrote again; ``reopened`` when their answer came after the resolution."""
     return Entry(
         INTAKE,
         "ticket.message_appended",
         "success",
         target_user=user_id,
         ticket_id=ticket_id,
-        detail={"channel": channel, "sender": sender, "key": key},
+        detail={"channel": channel, "sender": sender, "key": key, "reopened": reopened},
     )
 
 

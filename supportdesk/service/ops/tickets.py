@@ -14,6 +14,7 @@ from supportdesk.service.audit import entries as audit
 from supportdesk.service.audit import record
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import Conflict, InvalidInput, NotFound
+from supportdesk.service.ops import delivery
 from supportdesk.service.ops.common import Principal
 from supportdesk.service.ops.replies import RECORDED, checked_reply, record_reply
 from supportdesk.service.ops.ticket_triage import classify_rows, correction_view
@@ -120,6 +121,16 @@ async def resolve_ticket(
     if not note.strip():
         raise InvalidInput("say in a note what was done", field="note")
     text = checked_reply(reply) if reply is not None and reply.strip() else None
+    if text is not None and await delivery.reply_through_channel(
+        ctx,
+        who,
+        ticket_id,
+        body=text,
+        idempotency_key=reply_key,
+        request_id=request_id,
+        resolve=(outcome, note.strip()),
+    ):  # a ticket that came by mail or messenger: resolved only once the reply went out
+        return await get_ticket(ctx, ticket_id)
     now = ctx.clock.now()
     async with ctx.engine.begin() as conn:
         row = await _row(conn, ticket_id)
@@ -162,6 +173,10 @@ async def add_reply(
 ) -> Ticket:
     """A reply along the way, the ticket left as it is; the same key twice stores one."""
     text = checked_reply(body, field="body")
+    if await delivery.reply_through_channel(
+        ctx, who, ticket_id, body=text, idempotency_key=idempotency_key, request_id=request_id
+    ):  # sent the way the ticket came (issue 15)
+        return await get_ticket(ctx, ticket_id)
     now = ctx.clock.now()
     async with ctx.engine.begin() as conn:
         row = await _row(conn, ticket_id)

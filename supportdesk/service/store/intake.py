@@ -65,6 +65,20 @@ async def insert_ticket(conn: AsyncConnection, **values: Any) -> None:
     await conn.execute(tickets.insert().values(status="open", **values))
 
 
+async def reopen(conn: AsyncConnection, ticket_id: str) -> bool:
+    """Open a resolved ticket again (the user answered); whether it was resolved.
+
+    Its last outcome and note stay until the next resolution replaces them.
+    """
+    result = await conn.execute(
+        tickets.update()
+        .where(tickets.c.id == ticket_id)
+        .where(tickets.c.status == "resolved")
+        .values(status="open")
+    )
+    return bool(result.rowcount)
+
+
 async def add_message(
     conn: AsyncConnection,
     ticket_id: str,

@@ -127,6 +127,7 @@ async def _write(
             return Taken("refused", None, reason)
         thread = await _thread_ticket(conn, arrival, user_id)
         if thread is not None:
+            reopened = await store.reopen(conn, thread)
             await _add_inbound(conn, thread, arrival, now)
             await store.take_key(conn, arrival.key, ticket_id=thread, outcome="appended", at=now)
             entry = audit.message_appended(
@@ -135,6 +136,7 @@ async def _write(
                 channel=arrival.channel,
                 sender=arrival.sender,
                 key=arrival.key,
+                reopened=reopened,
             )
             await record(conn, entry, at=now)
             await _save_checkpoint(conn, checkpoint, now)
@@ -189,7 +191,12 @@ async def _add_inbound(
 async def _thread_ticket(
     conn: AsyncConnection, arrival: Arrival, user_id: str | None
 ) -> str | None:
-    """The open ticket this arrival continues, if its sender is that ticket's sender."""
+    """The ticket this arrival continues, if its sender is that ticket's sender.
+
+    A messenger conversation continues its open ticket only; an e-mail answering a
+    ticket's thread continues it even when resolved (the intake reopens it): the user
+    is answering the agent's reply.
+    """
     if arrival.conversation_key is not None:
         return await store.open_ticket_of_conversation(conn, arrival.conversation_key)
     candidates = list(arrival.thread_candidates)
@@ -198,7 +205,7 @@ async def _thread_ticket(
         candidates.insert(0, by_ids)
     for ticket_id in candidates:
         row = await tickets.by_id(conn, ticket_id)
-        if row is None or row["status"] != "open":
+        if row is None:
             continue
         same_sender = (row["sender"] or "").lower() == arrival.sender.lower()
         same_user = user_id is not None and row["user_id"] == user_id
