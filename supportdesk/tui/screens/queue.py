@@ -34,6 +34,10 @@ COLUMNS = (
 )
 
 
+QUEUE_POLL_S = 10.0
+"""How often the shown queue looks for tickets that arrived by mail or messenger."""
+
+
 class QueueScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_ticket", "Open", id="queue.open"),
@@ -64,6 +68,12 @@ class QueueScreen(DeskScreen):
 
     def on_mount(self) -> None:
         self.load()
+        self.set_interval(QUEUE_POLL_S, self._poll)
+
+    def _poll(self) -> None:
+        """Tickets arrive by themselves (mail, messenger): look again while shown."""
+        if self.loaded and self.is_current and self.desk.connection == "connected":
+            self.load()
 
     def on_screen_resume(self) -> None:
         if self.loaded:

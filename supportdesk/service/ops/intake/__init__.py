@@ -12,6 +12,7 @@ Bad content never raises out of ``take_mail``: the poller would offer it again f
 """
 
 from supportdesk.service.ops.intake.core import Taken, ticket_messages
+from supportdesk.service.ops.intake.demo import DemoDrop, DemoMessageError, demo_message
 from supportdesk.service.ops.intake.mail import mail_checkpoint, mail_handler, take_mail
 from supportdesk.service.ops.intake.messenger import (
     WebhookRejected,
@@ -21,9 +22,12 @@ from supportdesk.service.ops.intake.messenger import (
 )
 
 __all__ = [
+    "DemoDrop",
+    "DemoMessageError",
     "Taken",
     "WebhookRejected",
     "conversation_key",
+    "demo_message",
     "mail_checkpoint",
     "mail_handler",
     "receive_webhook",
