@@ -6,6 +6,8 @@ shared secret, and what an agent then sees in the queue.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 
@@ -19,6 +21,7 @@ from supportdesk.embedded import client_for
 from supportdesk.service.channels.messenger import MessengerSettings, sign_headers
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.http.app import build_app
+from tests.channels.http_recorder import serve
 from tests.channels.intake_support import (
     SECRET,
     audit_actions,
@@ -213,3 +216,45 @@ async def test_chatwoot_message_created_makes_a_ticket_and_agents_messages_are_i
         "/v1/intake/chatwoot", content=incoming, headers=chatwoot_headers(incoming, now - 3600)
     )
     assert stale.status_code == 401
+
+
+async def test_the_same_event_delivered_at_once_many_times_makes_one_ticket(
+    any_ctx: ServiceContext, desk: tuple[httpx.AsyncClient, SupportDeskClient]
+) -> None:
+    """Concurrent retries (PostgreSQL runs them in parallel): one ticket, the rest duplicates."""
+    http, agent = desk
+    before = len(await agent.list_tickets(status="all"))
+    body = native_event("evt_race", "conv_race", "My security key is lost")
+    headers = sign_headers(body, SECRET, _now(any_ctx))
+    answers = await asyncio.gather(*(_post(http, body, headers) for _ in range(5)))
+    assert [a.status_code for a in answers] == [200] * 5
+    outcomes = sorted(a.json()["outcome"] for a in answers)
+    assert outcomes == ["created"] + ["duplicate"] * 4
+    assert len({a.json()["ticket_id"] for a in answers}) == 1
+    assert len(await agent.list_tickets(status="all")) == before + 1
+
+
+async def test_a_chatwoot_reply_goes_to_the_accounts_conversation(
+    any_ctx: ServiceContext,
+    desk: tuple[httpx.AsyncClient, SupportDeskClient],
+) -> None:
+    http, agent = desk
+    with contextlib.ExitStack() as stack:
+        url, recorder = stack.enter_context(contextlib.contextmanager(serve)())
+        any_ctx.messenger = MessengerSettings(
+            webhook_secret=SecretStr(SECRET), api_url=url, api_token=SecretStr("cw-token")
+        )
+        incoming = chatwoot_event(201, 8, "Is MFA mandatory for everyone?")
+        made = await http.post(
+            "/v1/intake/chatwoot",
+            content=incoming,
+            headers=chatwoot_headers(incoming, _now(any_ctx)),
+        )
+        ticket_id = made.json()["ticket_id"]
+        ticket = await agent.add_reply(ticket_id, "Yes, for every account since March.")
+    assert ticket.replies[0].delivery_state == "sent"
+    [posted] = recorder.requests
+    assert posted.path == "/api/v1/accounts/3/conversations/8/messages"
+    assert posted.headers.get("api_access_token") == "cw-token"
+    assert posted.body["content"] == "Yes, for every account since March."
+    assert posted.body["message_type"] == "outgoing" and posted.body["private"] is False
