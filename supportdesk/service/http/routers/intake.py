@@ -78,7 +78,11 @@ async def chatwoot_event(request: Request, ctx: Ctx) -> IntakeReceipt:
     return IntakeReceipt(outcome=taken.outcome, ticket_id=taken.ticket_id, message=taken.message)
 
 
-@router.get("/v1/tickets/{ticket_id}/messages", response_model=list[TicketMessage])
+@router.get(
+    "/v1/tickets/{ticket_id}/messages",
+    response_model=list[TicketMessage],
+    responses={404: {"model": ErrorBody, "description": "no such ticket"}},
+)
 async def ticket_messages(ticket_id: str, _agent: CurrentAgent, ctx: Ctx) -> list[TicketMessage]:
     """The ticket's conversation, oldest first: the user's messages and the desk's replies."""
     return await intake.ticket_messages(ctx, ticket_id)
