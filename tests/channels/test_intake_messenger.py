@@ -106,6 +106,11 @@ async def test_a_new_message_on_the_open_conversation_joins_its_ticket(
         "My authenticator code is rejected",
         "I tried again after lunch, still rejected",
     ]
+    text = (await agent.get_ticket(first["ticket_id"])).text  # what every screen shows
+    assert text.startswith("My authenticator code is rejected\n\n— ")
+    assert text.endswith(
+        "wrote again (27 Nov 15:42 UTC):\nI tried again after lunch, still rejected"
+    )
     assert await audit_actions(any_ctx, first["ticket_id"]) == [
         "ticket.received",
         "ticket.message_appended",

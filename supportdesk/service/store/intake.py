@@ -79,6 +79,13 @@ async def reopen(conn: AsyncConnection, ticket_id: str) -> bool:
     return bool(result.rowcount)
 
 
+async def append_text(conn: AsyncConnection, ticket_id: str, addition: str) -> None:
+    """Add a follow-up to the ticket's text, so every screen that shows it shows this."""
+    await conn.execute(
+        tickets.update().where(tickets.c.id == ticket_id).values(text=tickets.c.text + addition)
+    )
+
+
 async def add_message(
     conn: AsyncConnection,
     ticket_id: str,

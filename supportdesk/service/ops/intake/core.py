@@ -129,6 +129,7 @@ async def _write(
         if thread is not None:
             reopened = await store.reopen(conn, thread)
             await _add_inbound(conn, thread, arrival, now)
+            await store.append_text(conn, thread, _follow_up(arrival, now))
             await store.take_key(conn, arrival.key, ticket_id=thread, outcome="appended", at=now)
             entry = audit.message_appended(
                 ticket_id=thread,
@@ -325,6 +326,12 @@ async def _save_checkpoint(
             last_uid=checkpoint.last_uid,
             at=now,
         )
+
+
+def _follow_up(arrival: Arrival, now: datetime) -> str:
+    """How a later message reads at the end of the ticket's text."""
+    who = arrival.sender_name or arrival.sender
+    return f"\n\n— {who} wrote again ({now:%d %b %H:%M} UTC):\n{arrival.body}"
 
 
 def first_line(text: str, limit: int = 80) -> str:
