@@ -38,6 +38,8 @@ TICKET_OUTCOMES: dict[str, str] = {
     "access_code_issued": "One-time access code issued",
     "explained": "Explained why MFA was requested",
     "service_account_guidance": "Service account: credential manager guidance given",
+    "question_answered": "Question answered from the help article",
+    "routed_elsewhere": "Not about MFA: sent to the right team",
     "no_action_needed": "No change needed",
     "escalated": "Escalated to a team lead",
 }

@@ -31,6 +31,8 @@ EXPECTED: dict[str, Branch] = {
     "T-1059": Branch.SERVICE_ACCOUNT,  # load-board bot
     "T-1060": Branch.SETUP_HELP,  # first day, can MFA setup be skipped?
     "T-1061": Branch.SMS_NOT_RECEIVED,  # Lithuania, colleagues get theirs
+    "T-1062": Branch.SETUP_HELP,  # Bitwarden for the codes?
+    "T-1063": Branch.NOT_MFA,  # German: forgotten password, not MFA
 }
 
 

@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Static
 
 from supportdesk.service.context import ServiceContext
 from supportdesk.tui.screens.account import AccountScreen
+from supportdesk.tui.screens.branch_base import BranchScreen
 from supportdesk.tui.screens.lock import LockScreen
 from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.screens.signin import SignInScreen
@@ -18,11 +19,14 @@ from tests.tui.support import (
     settle,
     sign_in,
     type_sign_in,
+    until,
     wait_for_screen,
 )
 
 
-async def test_sign_in_shows_the_queue_and_enter_opens_the_account(ctx: ServiceContext) -> None:
+async def test_sign_in_shows_the_queue_and_enter_opens_the_branch_over_the_account(
+    ctx: ServiceContext,
+) -> None:
     app = make_desk(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, SignInScreen)
@@ -34,9 +38,12 @@ async def test_sign_in_shows_the_queue_and_enter_opens_the_account(ctx: ServiceC
         assert isinstance(queue, QueueScreen)
         first = queue.selected_ticket()
         assert first is not None
-        await pilot.press("enter")
-        await wait_for_screen(pilot, AccountScreen)
+        await pilot.press("enter")  # the oldest ticket's branch, for its user
+        await until(pilot, lambda: isinstance(app.screen, BranchScreen), "the ticket's branch")
         await settle(pilot)
+        assert app.screen.ticket is not None and app.screen.ticket.id == first.id  # type: ignore[attr-defined]
+        await pilot.press("escape")  # back to the user's account under it
+        await wait_for_screen(pilot, AccountScreen)
         await pilot.pause()
         profile = str(app.screen.query_one("#profile-card", Static).render())
         assert first.user_name in profile

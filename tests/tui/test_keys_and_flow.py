@@ -74,8 +74,6 @@ async def test_after_resolving_the_cursor_is_on_the_next_ticket(ctx: ServiceCont
         row = ids.index("T-1054")
         table.move_cursor(row=row)
         await pilot.press("enter")
-        await wait_for_screen(pilot, AccountScreen)
-        await pilot.press("w")
         await wait_for_screen(pilot, WhyPromptedScreen)
         await pilot.press("x")
         await wait_for_screen(pilot, ResolveScreen)

@@ -16,7 +16,6 @@ from textual.pilot import Pilot
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.demo.phone import read_demo_phone
 from supportdesk.tui.screens.access_code import AccessCodeDialog
-from supportdesk.tui.screens.account import AccountScreen
 from supportdesk.tui.screens.authenticator import AuthenticatorScreen
 from supportdesk.tui.screens.challenge import ChallengeDialog
 from supportdesk.tui.screens.confirm_recovery import ConfirmRecovery
@@ -92,9 +91,7 @@ async def test_sms_resend(ctx: ServiceContext) -> None:
     app = make_desk(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         keys = await highlight(pilot, ctx, "T-1042")
-        await keys.press("enter")
-        await wait_for_screen(pilot, AccountScreen)
-        await keys.press("s")
+        await keys.press("enter")  # the ticket's branch, straight from the queue
         await wait_for_screen(pilot, SmsScreen)
         await keys.press("n")
         await keys.type("505 555 0162")
@@ -123,9 +120,7 @@ async def test_clock_drift(ctx: ServiceContext) -> None:
     app = make_desk(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         keys = await highlight(pilot, ctx, "T-1047")
-        await keys.press("enter")
-        await wait_for_screen(pilot, AccountScreen)
-        await keys.press("a")
+        await keys.press("enter")  # the ticket's branch, straight from the queue
         await wait_for_screen(pilot, AuthenticatorScreen)
         first = await read_demo_phone(ctx.engine, "u1005", ctx.clock.now())
         await keys.type(first.code)
@@ -157,9 +152,7 @@ async def test_remove_a_lost_factor(ctx: ServiceContext) -> None:
     app = make_desk(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         keys = await highlight(pilot, ctx, "T-1049")
-        await keys.press("enter")
-        await wait_for_screen(pilot, AccountScreen)
-        await keys.press("l")
+        await keys.press("enter")  # the ticket's branch, straight from the queue
         await wait_for_screen(pilot, LostDeviceScreen)
         await keys.press("d")
         await read_back_email_code(pilot, ctx, "u1007", keys)
@@ -183,9 +176,7 @@ async def test_reset_or_access_code(ctx: ServiceContext, ticket: str, user: str,
     app = make_desk(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         keys = await highlight(pilot, ctx, ticket)
-        await keys.press("enter")
-        await wait_for_screen(pilot, AccountScreen)
-        await keys.press("l")
+        await keys.press("enter")  # the ticket's branch, straight from the queue
         await wait_for_screen(pilot, LostDeviceScreen)
         await keys.press(key)
         await read_back_email_code(pilot, ctx, user, keys)
@@ -213,9 +204,7 @@ async def test_why_prompted(ctx: ServiceContext) -> None:
     app = make_desk(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         keys = await highlight(pilot, ctx, "T-1054")
-        await keys.press("enter")
-        await wait_for_screen(pilot, AccountScreen)
-        await keys.press("w")
+        await keys.press("enter")  # the ticket's branch, straight from the queue
         await wait_for_screen(pilot, WhyPromptedScreen)
         await keys.press("x")
         await wait_for_screen(pilot, ResolveScreen)
@@ -229,9 +218,7 @@ async def test_service_account(ctx: ServiceContext) -> None:
     app = make_desk(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         keys = await highlight(pilot, ctx, "T-1058")
-        await keys.press("enter")
-        await wait_for_screen(pilot, AccountScreen)
-        await keys.press("l")
+        await keys.press("enter")  # the ticket's branch, straight from the queue
         await wait_for_screen(pilot, LostDeviceScreen)
         await keys.press("x")
         await wait_for_screen(pilot, ResolveScreen)

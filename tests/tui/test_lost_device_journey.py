@@ -37,16 +37,14 @@ def text(app: SupportDeskApp, selector: str) -> str:
 
 
 async def open_branch(pilot: Pilot[int], ticket_id: str) -> LostDeviceScreen:
-    """From the queue, with the arrow keys and Enter, then `l` on the account."""
+    """From the queue, with the arrow keys and Enter (the ticket's guessed branch)."""
     queue = pilot.app.screen
     assert isinstance(queue, QueueScreen)
     row, count = list(queue.tickets).index(ticket_id), len(queue.tickets)
     keys = ["down"] * row if row < count // 2 else ["ctrl+end", *(["up"] * (count - 1 - row))]
-    await pilot.press(*keys, "enter")
-    await wait_for_screen(pilot, AccountScreen)
-    await settle(pilot)
-    await pilot.press("l")
+    await pilot.press(*keys, "enter")  # the ticket's branch, over the user's account
     await wait_for_screen(pilot, LostDeviceScreen)
+    assert isinstance(pilot.app.screen_stack[-2], AccountScreen)
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, LostDeviceScreen)

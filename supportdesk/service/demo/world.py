@@ -1468,6 +1468,30 @@ def _tickets() -> tuple[DemoTicket, ...]:
             ),
             age_minutes=130,
         ),
+        DemoTicket(
+            id="T-1062",
+            user_id="u1006",
+            channel="messenger",
+            subject="Can I use Bitwarden for the codes?",
+            text=(
+                "Hey, quick question before I set up the second step. I keep all my "
+                "passwords in Bitwarden already - can I use it for the login codes instead "
+                "of installing another app on my phone? Thanks, Jenna"
+            ),
+            age_minutes=9,
+        ),
+        DemoTicket(
+            id="T-1063",
+            user_id="u1016",
+            channel="email",
+            subject="Passwort vergessen",
+            text=(
+                "Guten Tag, ich habe mein Passwort vergessen und komme nicht mehr in mein "
+                "Konto. Können Sie es bitte zurücksetzen?\n\nMit freundlichen Grüßen\n"
+                "Katrin Vogel\nRheinland Spedition GmbH"
+            ),
+            age_minutes=4,
+        ),
     )
 
 

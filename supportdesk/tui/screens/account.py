@@ -15,13 +15,21 @@ from textual.widgets import Footer, Static
 
 from supportdesk.api import features
 from supportdesk.rules.factor_words import factor_kind as method_name
-from supportdesk.rules.tree import BRANCH_TITLES, Branch, suggest_branch
+from supportdesk.rules.tree import BRANCH_TITLES, Branch
 from supportdesk.tui.commands import PaletteCommand
 from supportdesk.tui.formatting import age, when
 from supportdesk.tui.screens.base import DeskScreen
 from supportdesk.tui.screens.resolve import ResolveScreen, resolved_notice
 from supportdesk.tui.widgets.desk_header import DeskHeader
 from supportdesk.tui.widgets.fit_table import Column, FitTable
+from supportdesk.tui.words.branches import (
+    ANSWERED_HERE,
+    BRANCH_SHORT,
+    branch_line,
+    branch_title,
+    shown_branch,
+)
+from supportdesk.tui.words.replies import reply_summary
 
 if TYPE_CHECKING:
     from supportdesk.api.backend import DeskBackend
@@ -81,14 +89,22 @@ class AccountScreen(DeskScreen):
         Binding("l", "branch('lost_device')", "Lost", id="account.lost_device"),
         Binding("w", "branch('why_prompted')", "Why", id="account.why_prompted"),
         Binding("t", "toggle_ticket", "Full text", show=False, id="account.full_text"),
+        Binding("m", "reply", "Reply", show=False, id="account.reply"),
+        Binding("q", "quick_answer", "Answers", show=False, id="account.quick_answer"),
+        Binding("b", "correct_branch", "Branch", show=False, id="account.branch"),
     ]
     ACTION_FEATURES = {"refresh": features.USERS}
 
-    def __init__(self, user_id: str, *, ticket: Ticket | None = None) -> None:
+    def __init__(
+        self, user_id: str, *, ticket: Ticket | None = None, open_branch: str | None = None
+    ) -> None:
         super().__init__()
         self.user_id = user_id
         self.ticket = ticket
         self.profile: UserProfile | None = None
+        self.open_branch = open_branch
+        """The branch (a key's parameter) to open as soon as the profile is in: Enter on
+        the queue opens the ticket's branch, with this account under it."""
 
     def compose(self) -> ComposeResult:
         yield DeskHeader()
@@ -108,22 +124,29 @@ class AccountScreen(DeskScreen):
         card = self.query_one("#ticket-card", Static)
         card.display = self.ticket is not None
         if self.ticket is not None:
-            t = self.ticket
-            suggestion = suggest_branch(f"{t.subject}\n{t.text}")
-            hint = ""
-            if suggestion is not None and suggestion in BRANCH_KEYS:
-                hint = f" · suggested: {BRANCH_TITLES[suggestion]} ({BRANCH_KEYS[suggestion]})"
-            card.update(
-                f"[b]{t.id}[/b] · {CHANNEL_WORDS.get(t.channel, t.channel)} · "
-                f"{age(t.created_at, self.desk.now())} ago{hint}\n"
-                f"[b]{escape(t.subject)}[/b]\n{escape(t.text.strip())}"
-            )
+            self.show_ticket(self.ticket)
         note = self.query_one("#signins-note", Static)
         missing = self.desk.missing(features.SIGNINS)
         note.update(missing or "")
         note.display = missing is not None
         self.query_one("#signins", FitTable).display = missing is None
         self.load()
+
+    def show_ticket(self, t: Ticket) -> None:
+        """The ticket with its branch (the guess, or the agent's choice) and its replies."""
+        branch = shown_branch(t)
+        key = BRANCH_KEYS.get(Branch(branch)) if branch in BRANCH_SHORT else None
+        hint = f" ({key})" if key else " (m replies)" if branch in ANSWERED_HERE else ""
+        replies = "".join(
+            f"\n[dim]Reply by {escape(r.author)}: "
+            f"{escape(reply_summary(r.body, r.delivery_state))}[/dim]"
+            for r in t.replies
+        )
+        self.query_one("#ticket-card", Static).update(
+            f"[b]{t.id}[/b] · {CHANNEL_WORDS.get(t.channel, t.channel)} · "
+            f"{age(t.created_at, self.desk.now())} ago · {escape(branch_line(t))}{hint}\n"
+            f"[b]{escape(t.subject)}[/b]\n{escape(t.text.strip())}{replies}"
+        )
 
     def action_toggle_ticket(self) -> None:
         """The ticket shows a few lines; t shows the whole message."""
@@ -151,6 +174,10 @@ class AccountScreen(DeskScreen):
         self.show_signins(signins)
         self.show_tickets(tickets)
         self.refresh_bindings()
+        if self.open_branch is not None:
+            branch, self.open_branch = self.open_branch, None
+            if self.check_action("branch", (branch,)) is True:
+                self.action_branch(branch)
 
     def show_profile(self, p: UserProfile) -> None:
         flags = []
@@ -263,6 +290,47 @@ class AccountScreen(DeskScreen):
 
     def action_refresh(self) -> None:
         self.load()
+
+    def action_reply(self, insert: str | None = None) -> None:
+        """Write to the user about this ticket; resolving from there closes the account too."""
+        from supportdesk.tui.screens.reply import ReplyScreen
+
+        if self.ticket is None:
+            self.notify("Open this account from a ticket to reply.", severity="warning")
+            return
+        self.app.push_screen(ReplyScreen(self.ticket, insert=insert), self._branch_done)
+
+    def action_quick_answer(self) -> None:
+        from supportdesk.tui.screens.quick_answers import QuickAnswerPicker
+
+        if self.ticket is None:
+            self.notify("Open this account from a ticket to reply.", severity="warning")
+            return
+        self.app.push_screen(QuickAnswerPicker(), self._answer_picked)
+
+    def _answer_picked(self, answer_id: str | None) -> None:
+        if answer_id:
+            self.action_reply(answer_id)
+
+    def action_correct_branch(self) -> None:
+        from supportdesk.tui.screens.branch_picker import BranchPicker
+
+        if self.ticket is not None:
+            self.app.push_screen(
+                BranchPicker(self.ticket.id, shown_branch(self.ticket)), self._branch_picked
+            )
+
+    def _branch_picked(self, branch: str | None) -> None:
+        if self.ticket is not None and branch and branch != shown_branch(self.ticket):
+            self.correct(self.ticket.id, branch)
+
+    @work(group="account-branch", exit_on_error=False)
+    async def correct(self, ticket_id: str, branch: str) -> None:
+        updated = await self.desk.call(lambda b: b.correct_branch(ticket_id, branch))
+        if updated is not None:
+            self.ticket = updated
+            self.show_ticket(updated)
+            self.notify(f"{ticket_id}: {branch_title(branch)} (recorded as a correction)")
 
     def action_resolve(self) -> None:
         if self.ticket is None or self.ticket.status != "open":

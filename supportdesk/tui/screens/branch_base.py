@@ -31,6 +31,7 @@ class BranchScreen(DeskAware, Screen["Ticket | None"]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="branch.back"),
         Binding("x", "resolve", "Resolve", id="branch.resolve"),
+        Binding("m", "reply", "Reply", show=False, id="branch.reply"),
     ]
 
     def __init__(self, profile: UserProfile, ticket: Ticket | None) -> None:
@@ -77,3 +78,19 @@ class BranchScreen(DeskAware, Screen["Ticket | None"]):
     def _resolved(self, ticket: Ticket | None) -> None:
         if ticket is not None:
             self.dismiss(ticket)
+
+    def explanation(self) -> str:
+        """What this branch found, worded for the user (offered first in the reply)."""
+        return ""
+
+    def action_reply(self) -> None:
+        """Write to the user, with this branch's explanation ready to insert; sending it
+        with the resolution closes this screen too."""
+        from supportdesk.tui.screens.reply import ReplyScreen
+
+        if self.ticket is None:
+            self.notify("No ticket to reply to from here.", severity="warning")
+            return
+        self.app.push_screen(
+            ReplyScreen(self.ticket, explanation=self.explanation()), self._resolved
+        )

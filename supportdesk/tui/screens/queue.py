@@ -1,4 +1,10 @@
-"""The ticket queue: oldest first, Enter opens the user's account."""
+"""The ticket queue: oldest first, each ticket with its branch; Enter opens that branch.
+
+Enter opens the ticket's branch for its user (over the user's account, so Escape
+lands there), or the reply screen for a question the article answers and a ticket not
+about MFA (no account needed), or the account when the desk is unsure. b puts the
+ticket in another branch (recorded as the agent's correction), o opens the account.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +17,22 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from supportdesk.api import features
+from supportdesk.rules.quick_answers import QUICK_ANSWERS
 from supportdesk.tui.commands import PaletteCommand
 from supportdesk.tui.formatting import age, first_line
 from supportdesk.tui.screens.account import AccountScreen
 from supportdesk.tui.screens.base import DeskScreen
 from supportdesk.tui.screens.find_user import FindUserScreen
+from supportdesk.tui.screens.resolve import resolved_notice
 from supportdesk.tui.widgets.desk_header import DeskHeader
 from supportdesk.tui.widgets.fit_table import Column, FitTable
+from supportdesk.tui.words.branches import (
+    ANSWERED_HERE,
+    BRANCH_SCREENS,
+    branch_cell,
+    branch_title,
+    shown_branch,
+)
 
 if TYPE_CHECKING:
     from supportdesk.api.models import Ticket
@@ -28,7 +43,8 @@ AWAITING_LEAD = "⚑ "
 COLUMNS = (
     Column("age", "Age", 3),
     Column("channel", "Via", 4),
-    Column("user", "User", 14, grow=1),
+    Column("branch", "Branch", 15),
+    Column("user", "User", 12, grow=1),
     Column("company", "Company", 10, grow=1),
     Column("subject", "Ticket", 20, grow=4),
 )
@@ -41,6 +57,10 @@ QUEUE_POLL_S = 10.0
 class QueueScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_ticket", "Open", id="queue.open"),
+        Binding("b", "correct_branch", "Branch", id="queue.branch"),
+        Binding("m", "reply", "Reply", id="queue.reply"),
+        Binding("q", "quick_answer", "Answers", show=False, id="queue.quick_answer"),
+        Binding("o", "open_account", "Account", show=False, id="queue.account"),
         Binding("r", "refresh", "Refresh", id="queue.refresh"),
         Binding("f", "find_user", "Find user", id="queue.find_user"),
         Binding("p", "approvals", "Approvals", id="queue.approvals"),
@@ -48,8 +68,8 @@ class QueueScreen(DeskScreen):
     ]
     LEAD_ONLY = {"audit_log": "The audit log is for team leads only."}
     ACTION_FEATURES = {
-        "open_ticket": features.USERS,
         "open_ticket_id": features.USERS,
+        "open_account": features.USERS,
         "find_user": features.USERS,
         "approvals": features.APPROVALS,
         "audit_log": features.AUDIT,
@@ -98,6 +118,7 @@ class QueueScreen(DeskScreen):
                     [
                         age(ticket.created_at, now),
                         CHANNEL_WORDS.get(ticket.channel, ticket.channel),
+                        branch_cell(ticket),
                         ticket.user_name,
                         ticket.company,
                         (AWAITING_LEAD if ticket.awaiting_lead else "")
@@ -130,9 +151,78 @@ class QueueScreen(DeskScreen):
         self.action_open_ticket()
 
     def action_open_ticket(self) -> None:
+        """The ticket's branch: its screen for the user, or a reply, or the account."""
+        ticket = self.selected_ticket()
+        if ticket is None:
+            return
+        branch = shown_branch(ticket)
+        if branch in ANSWERED_HERE:
+            self.open_reply(ticket)
+        elif not self.desk.offers(features.USERS):
+            self.notify(self.desk.missing(features.USERS) or "", severity="warning")
+        else:
+            self.app.push_screen(
+                AccountScreen(ticket.user_id, ticket=ticket, open_branch=BRANCH_SCREENS.get(branch))
+            )
+
+    def action_open_account(self) -> None:
         ticket = self.selected_ticket()
         if ticket is not None:
             self._open_account(ticket)
+
+    def open_reply(self, ticket: Ticket, insert: str | None = None) -> None:
+        from supportdesk.tui.screens.reply import ReplyScreen
+
+        self.app.push_screen(ReplyScreen(ticket, insert=insert), self._replied)
+
+    def _replied(self, resolved: Ticket | None) -> None:
+        if resolved is not None:
+            self.notify(resolved_notice(resolved), title="Ticket resolved")
+        self.load()
+
+    def action_reply(self) -> None:
+        ticket = self.selected_ticket()
+        if ticket is not None:
+            self.open_reply(ticket)
+
+    def action_quick_answer(self) -> None:
+        """Search the article's answers; the one picked opens a reply to this ticket."""
+        from supportdesk.tui.screens.quick_answers import QuickAnswerPicker
+
+        ticket = self.selected_ticket()
+        if ticket is not None:
+            self.app.push_screen(QuickAnswerPicker(), partial(self._answer_picked, ticket))
+
+    def _answer_picked(self, ticket: Ticket, answer_id: str | None) -> None:
+        if answer_id:
+            self.open_reply(ticket, insert=answer_id)
+
+    def action_insert_answer(self, answer_id: str) -> None:
+        ticket = self.selected_ticket()
+        if ticket is not None:
+            self.open_reply(ticket, insert=answer_id)
+
+    def action_correct_branch(self) -> None:
+        from supportdesk.tui.screens.branch_picker import BranchPicker
+
+        ticket = self.selected_ticket()
+        if ticket is not None:
+            self.app.push_screen(
+                BranchPicker(ticket.id, shown_branch(ticket)), partial(self._branch_picked, ticket)
+            )
+
+    def _branch_picked(self, ticket: Ticket, branch: str | None) -> None:
+        if branch and branch != shown_branch(ticket):
+            self.correct(ticket.id, branch)
+
+    @work(group="queue-branch", exit_on_error=False)
+    async def correct(self, ticket_id: str, branch: str) -> None:
+        updated = await self.desk.call(lambda b: b.correct_branch(ticket_id, branch))
+        if updated is None:
+            return
+        self.tickets[ticket_id] = updated
+        self.show(list(self.tickets.values()))
+        self.notify(f"{ticket_id}: {branch_title(branch)} (recorded as a correction)")
 
     def action_open_ticket_id(self, ticket_id: str) -> None:
         ticket = self.tickets.get(ticket_id)
@@ -163,6 +253,30 @@ class QueueScreen(DeskScreen):
             ("Refresh the queue", self.action_refresh, "Reload open tickets"),
             ("Find a user", self.action_find_user, "Search by name, e-mail, phone"),
         ]
+        selected = self.selected_ticket()
+        if selected is not None:
+            found.append(
+                (
+                    f"Reply to {selected.id}",
+                    self.action_reply,
+                    f"Write to {selected.user_name} (m)",
+                )
+            )
+            found.append(
+                (
+                    f"Another branch for {selected.id}",
+                    self.action_correct_branch,
+                    "Record the right branch (b)",
+                )
+            )
+            for answer in QUICK_ANSWERS:
+                found.append(
+                    (
+                        f"Quick answer: {answer.title}",
+                        partial(self.action_insert_answer, answer.id),
+                        f"Into a reply to {selected.id}",
+                    )
+                )
         for ticket in self.tickets.values():
             found.append(
                 (

@@ -1,4 +1,5 @@
-"""Resolving a ticket: an outcome from the article's tree and a note for the record.
+"""Resolving a ticket: an outcome from the article's tree and a note for the record,
+and the reply to the user when the reply screen opened it (sent in the same request).
 
 The branch screen that opens it passes the outcome its work implies (a delivered
 resend, a removed factor...) and the reason it already gave, so the agent reads,
@@ -20,6 +21,7 @@ from supportdesk.api.errors import InvalidInput
 from supportdesk.rules.tree import TICKET_OUTCOMES
 from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.words.outcomes import outcome_words
+from supportdesk.tui.words.replies import DELIVERY_WORDS
 
 if TYPE_CHECKING:
     from supportdesk.api.models import Ticket
@@ -27,7 +29,11 @@ if TYPE_CHECKING:
 
 def resolved_notice(ticket: Ticket) -> str:
     """What the toast says once a ticket is resolved: words, not the outcome's code."""
-    return f"{ticket.id} resolved: {outcome_words(ticket.outcome)}"
+    said = f"{ticket.id} resolved: {outcome_words(ticket.outcome)}"
+    if ticket.replies:
+        state = ticket.replies[-1].delivery_state
+        said += f" · reply {DELIVERY_WORDS.get(state, state)}"
+    return said
 
 
 class ResolveScreen(DeskModal["Ticket | None"]):
@@ -35,11 +41,20 @@ class ResolveScreen(DeskModal["Ticket | None"]):
         Binding("escape", "cancel", "Cancel", id="resolve.cancel")
     ]
 
-    def __init__(self, ticket: Ticket, *, outcome: str | None = None, note: str = "") -> None:
+    def __init__(
+        self,
+        ticket: Ticket,
+        *,
+        outcome: str | None = None,
+        note: str = "",
+        reply: str | None = None,
+    ) -> None:
         super().__init__()
         self.ticket = ticket
         self.outcome = outcome if outcome in TICKET_OUTCOMES else None
         self.note = note
+        self.reply = reply.strip() if reply and reply.strip() else None
+        """Sent to the user with the resolution, in the same request."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="resolve-dialog", classes="dialog"):
@@ -53,6 +68,12 @@ class ResolveScreen(DeskModal["Ticket | None"]):
                 value=self.outcome if self.outcome else Select.NULL,
             )
             yield Input(value=self.note, placeholder="Note: what was done and why", id="note")
+            if self.reply is not None:
+                first = self.ticket.user_name.split()[0] if self.ticket.user_name else "the user"
+                yield Static(
+                    f"With the reply to {escape(first)} ({len(self.reply)} characters)",
+                    id="resolve-reply",
+                )
             yield Static("", id="resolve-message")
             yield Static("[b]Enter[/b] resolve · [b]Esc[/b] cancel", id="resolve-hint")
             yield Button("Resolve", id="resolve", variant="primary")
@@ -81,7 +102,8 @@ class ResolveScreen(DeskModal["Ticket | None"]):
     async def resolve(self, outcome: str, note: str) -> None:
         try:
             ticket = await self.desk.call(
-                lambda b: b.resolve_ticket(self.ticket.id, outcome, note), expect=(InvalidInput,)
+                lambda b: b.resolve_ticket(self.ticket.id, outcome, note, reply=self.reply),
+                expect=(InvalidInput,),
             )
         except InvalidInput as exc:
             self._say(exc.message)

@@ -161,3 +161,6 @@ class WhyPromptedScreen(BranchScreen):
 
     def action_refresh(self) -> None:
         self.load()
+
+    def explanation(self) -> str:
+        return self.reply
