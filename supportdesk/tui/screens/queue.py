@@ -158,6 +158,9 @@ class QueueScreen(DeskScreen):
         branch = shown_branch(ticket)
         if branch in ANSWERED_HERE:
             self.open_reply(ticket)
+        elif ticket.user_id is None:  # an unknown sender: answer them, there is no account
+            self._open_account(ticket)
+            self.open_reply(ticket)
         elif not self.desk.offers(features.USERS):
             self.notify(self.desk.missing(features.USERS) or "", severity="warning")
         else:
@@ -234,7 +237,7 @@ class QueueScreen(DeskScreen):
         if ticket.user_id is None:
             self.notify(
                 f"{ticket.id} is from an unknown sender ({ticket.sender or 'no address'}): "
-                "no account to open. Find the user (f) if you know who it is.",
+                "no account to open. Answer them, or find the user (f) if you know who it is.",
                 title="Unknown user",
                 severity="warning",
             )
