@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -20,7 +21,6 @@ from supportdesk.service.store.schema import (
     tickets,
     users,
 )
-from tests.channels.waiting import DEADLINE_S
 
 SECRET = "whsec-test-0123456789abcdef"
 
@@ -103,6 +103,8 @@ async def audit_actions(ctx: ServiceContext, ticket_id: str) -> list[str]:
 
 
 T = TypeVar("T")
+DEADLINE_S = float(os.environ.get("SUPPORTDESK_TEST_DEADLINE_S", "30"))
+"""A wait's deadline: seconds for the real servers, more on a loaded machine."""
 
 
 async def eventually(

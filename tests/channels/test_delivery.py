@@ -33,6 +33,8 @@ from tests.channels.intake_support import (
 from tests.channels.mailserver import MailWorld, free_port
 from tests.support import sign_in_as
 
+pytestmark = pytest.mark.usefixtures("triage_model")
+
 
 @pytest.fixture
 async def agent(any_ctx: ServiceContext) -> AsyncIterator[SupportDeskClient]:

@@ -26,6 +26,8 @@ from tests.channels.mailserver import MailWorld
 from tests.support import sign_in_as
 from tests.tui.support import make_desk, sign_in, until
 
+pytestmark = pytest.mark.usefixtures("triage_model")
+
 
 async def test_an_e_mail_appears_in_the_desk_queue_while_the_agent_watches(
     ctx: ServiceContext, mail_servers: MailWorld, monkeypatch: pytest.MonkeyPatch

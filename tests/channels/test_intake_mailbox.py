@@ -30,6 +30,8 @@ from tests.channels.intake_support import (
 from tests.channels.mailserver import Mailbox, MailWorld
 from tests.support import sign_in_as
 
+pytestmark = pytest.mark.usefixtures("triage_model")
+
 
 @pytest.fixture
 async def agent(any_ctx: ServiceContext) -> AsyncIterator[SupportDeskClient]:

@@ -31,6 +31,8 @@ from tests.channels.intake_support import (
 )
 from tests.support import sign_in_as
 
+pytestmark = pytest.mark.usefixtures("triage_model")
+
 
 @pytest.fixture
 async def desk(
