@@ -84,6 +84,8 @@ async def ticket_messages(ctx: ServiceContext, ticket_id: str) -> list[TicketMes
 async def take(
     ctx: ServiceContext, arrival: Arrival, *, checkpoint: MailCheckpoint | None
 ) -> Taken:
+    """Take one arrival: a look first (no lock) to skip a duplicate and to triage only a
+    new ticket, then one write transaction that decides again and makes it all."""
     async with reading(ctx.engine) as conn:
         seen = await store.key_taken(conn, arrival.key)
         joins = seen is None and await _thread_ticket(conn, arrival, None) is not None
