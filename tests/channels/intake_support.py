@@ -14,13 +14,8 @@ from sqlalchemy import func, select
 from supportdesk.service.channels.messenger.signing import signature
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.store.engine import reading
-from supportdesk.service.store.schema import (
-    audit_log,
-    intake_keys,
-    ticket_messages,
-    tickets,
-    users,
-)
+from supportdesk.service.store.schema import audit_log, tickets, users
+from supportdesk.service.store.schema_intake import intake_keys, ticket_messages
 
 SECRET = "whsec-test-0123456789abcdef"
 

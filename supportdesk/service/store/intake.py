@@ -10,13 +10,8 @@ from typing import Any
 from sqlalchemy import RowMapping, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from supportdesk.service.store.schema import (
-    intake_keys,
-    mail_checkpoints,
-    meta,
-    ticket_messages,
-    tickets,
-)
+from supportdesk.service.store.schema import meta, tickets
+from supportdesk.service.store.schema_intake import intake_keys, mail_checkpoints, ticket_messages
 
 _NEXT_NUMBER = "next_ticket_number"
 FIRST_NUMBER = 2000

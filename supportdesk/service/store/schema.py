@@ -161,8 +161,7 @@ tickets = Table(
     "tickets",
     metadata,
     Column("id", String(16), primary_key=True),
-    # NULL: the sender matched no user ("unknown user"); see the intake block below.
-    Column("user_id", String(16), ForeignKey("users.id"), nullable=True),
+    Column("user_id", String(16), ForeignKey("users.id"), nullable=True),  # None: unknown
     Column("channel", String(16), nullable=False),  # messenger | email
     Column("subject", String(200), nullable=False),
     Column("text", Text, nullable=False),
@@ -397,48 +396,5 @@ demo_phones = Table(
 """Demo world only: how far each demo phone's clock is off."""
 
 
-# -- Tickets that arrive by themselves: the support mailbox and the messenger (issue 15) --------
-
-tickets.append_column(Column("sender", String(256), nullable=True))
-"""Who wrote: the e-mail address, or the messenger's e-mail / id for the person."""
-tickets.append_column(Column("sender_name", String(128), nullable=True))
-tickets.append_column(Column("conversation_key", String(255), nullable=True))
-"""The messenger conversation ("chatwoot:<account>:<id>"): a new message there is appended.
-The guess made on arrival is kept in issue 14's ``ticket_triage``."""
-Index("ix_tickets_conversation", tickets.c.conversation_key, tickets.c.status)
-
-ticket_messages = Table(
-    "ticket_messages",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("ticket_id", String(16), ForeignKey("tickets.id"), nullable=False),
-    Column("direction", String(4), nullable=False),  # in | out
-    Column("body", Text, nullable=False),  # what the agent reads (quotes, signatures cut)
-    Column("original", Text, nullable=False),  # as sent, kept for the record
-    Column("at", UTCDateTime, nullable=False),
-    Column("message_id", String(255), nullable=True),  # the e-mail's Message-ID
-    Column("refs", Text, nullable=False),  # canonical JSON: where an answer to it goes
-)
-"""Every message of a ticket's conversation, in and out, oldest first."""
-Index("ix_ticket_messages_ticket", ticket_messages.c.ticket_id, ticket_messages.c.id)
-Index("ix_ticket_messages_message_id", ticket_messages.c.message_id)
-
-intake_keys = Table(
-    "intake_keys",
-    metadata,
-    Column("key", String(255), primary_key=True),  # "mail:<Message-ID>", the event id
-    Column("ticket_id", String(16), nullable=True),
-    Column("outcome", String(16), nullable=False),  # created|appended|refused|ignored
-    Column("at", UTCDateTime, nullable=False),
-)
-"""What the intake has taken: a retried delivery or a retaken e-mail makes nothing new."""
-
-mail_checkpoints = Table(
-    "mail_checkpoints",
-    metadata,
-    Column("folder", String(255), primary_key=True),
-    Column("uidvalidity", BigInteger, nullable=False),
-    Column("last_uid", BigInteger, nullable=False),
-    Column("at", UTCDateTime, nullable=False),
-)
-"""How far the poller has taken the support folder; written with the ticket it made."""
+# Issue 15's tables (mail, messenger) are in `schema_intake`, imported so metadata has them.
+import supportdesk.service.store.schema_intake  # noqa: E402, F401
