@@ -232,6 +232,7 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         return 2
     print(f"supportdesk serve: the store is {settings.db_url}", flush=True)
+    print(f"supportdesk serve: {_channels_line()}", flush=True)
     if args.demo:
         asyncio.run(_seed_if_empty(settings))
         print(demo_command.credentials(args.db), flush=True)
@@ -306,6 +307,28 @@ def _privacyidea_problem() -> str | None:
     if pi.admin_password is None and pi.admin_password_file is None:
         missing.append("SUPPORTDESK_PI_ADMIN_PASSWORD or SUPPORTDESK_PI_ADMIN_PASSWORD_FILE")
     return f"privacyIDEA needs {', '.join(missing)}" if missing else None
+
+
+def _channels_line() -> str:
+    """Which channels bring tickets in, as configured (docs/channels.md)."""
+    from pydantic import ValidationError
+
+    from supportdesk.service.channels.mail.settings import MailSettings
+    from supportdesk.service.channels.messenger.settings import MessengerSettings
+
+    try:
+        mail, messenger = MailSettings(), MessengerSettings()
+    except ValidationError as exc:
+        raise ConfigError(f"the mail or messenger settings are wrong: {exc}") from exc
+    said = [
+        f"reading the support mailbox on {mail.imap_host}"
+        if mail.imap_enabled
+        else "no support mailbox (set SUPPORTDESK_MAIL_IMAP_HOST)",
+        "messenger webhooks at /v1/intake/messenger and /v1/intake/chatwoot"
+        if messenger.enabled
+        else "messenger webhooks refused (set SUPPORTDESK_MESSENGER_WEBHOOK_SECRET)",
+    ]
+    return "; ".join(said)
 
 
 async def _seed_if_empty(settings: ServiceSettings) -> None:

@@ -17,6 +17,7 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.demo.store import DB_NAME, demo_settings, open_demo_context
 from supportdesk.service.http.app import build_app
+from supportdesk.service.ops.mailbox import MailboxRunner, start_mailbox
 from supportdesk.service.settings import ServiceSettings
 
 __all__ = [
@@ -41,8 +42,18 @@ def client_for(ctx: ServiceContext, timeout_s: float = 10.0) -> SupportDeskClien
     )
 
 
+_MAILBOXES: list[MailboxRunner] = []
+"""Pollers of embedded desks (kept referenced while the desk runs)."""
+
+
 async def connect_embedded(data_dir: Path, timeout_s: float = 10.0) -> SupportDeskClient:
-    return client_for(await open_demo_context(data_dir), timeout_s)
+    """The embedded demo service; it reads a support mailbox too when one is configured
+    (SUPPORTDESK_MAIL_IMAP_HOST and the rest, see docs/channels.md)."""
+    ctx = await open_demo_context(data_dir)
+    mailbox = await start_mailbox(ctx)
+    if mailbox is not None:
+        _MAILBOXES.append(mailbox)
+    return client_for(ctx, timeout_s)
 
 
 def served_app(settings: ServiceSettings) -> FastAPI:

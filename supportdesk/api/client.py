@@ -30,6 +30,7 @@ from supportdesk.api.models import (
     ResolveTicket,
     SignInEvent,
     Ticket,
+    TicketMessage,
     UserProfile,
     UserSummary,
 )
@@ -117,6 +118,10 @@ class CoreCalls(ClientBase):
         body = ResolveTicket(outcome=outcome, note=note, reply=reply or None, reply_key=key)
         response = await self._send("POST", f"/v1/tickets/{seg(ticket_id)}/resolve", json=body)
         return parse(Ticket, response)
+
+    async def ticket_messages(self, ticket_id: str) -> list[TicketMessage]:
+        """The ticket's conversation (mail or messenger), oldest first."""
+        return await self._get(f"/v1/tickets/{seg(ticket_id)}/messages", list[TicketMessage])
 
     async def add_reply(
         self, ticket_id: str, body: str, *, idempotency_key: str | None = None

@@ -186,7 +186,8 @@ class TicketReply(Wire):
 
 class Ticket(Wire):
     id: str
-    user_id: str
+    user_id: str | None
+    """None: the sender matched no user ("unknown user"); ``sender`` says who wrote."""
     user_name: str
     company: str
     channel: Channel
@@ -205,6 +206,33 @@ class Ticket(Wire):
     """The agent's choice of branch, when it differs from the guess (the latest counts)."""
     replies: list[TicketReply] = Field(default_factory=list)
     """What agents wrote to the user, oldest first, with where each reply stands."""
+    # Tickets that arrived by mail or messenger (issue 15).
+    sender: str | None = None
+    """The e-mail address (or messenger id) the ticket came from."""
+    messages: int = 0
+    """Messages in the ticket's conversation (in and out); 0 for a seeded ticket."""
+
+    @property
+    def unknown_user(self) -> bool:
+        return self.user_id is None
+
+
+class TicketMessage(Wire):
+    """One message of a ticket's conversation: the user's (in) or the desk's (out)."""
+
+    id: int
+    direction: Literal["in", "out"]
+    body: str
+    original: str
+    at: datetime
+
+
+class IntakeReceipt(Wire):
+    """The intake's answer to the messenger: what became of the delivery."""
+
+    outcome: Literal["created", "appended", "duplicate", "refused", "ignored"]
+    ticket_id: str | None
+    message: str
 
 
 class ResolveTicket(Wire):

@@ -1,4 +1,4 @@
-"""``supportdesk demo reset|phone``: the demo world, on this machine.
+"""``supportdesk demo reset|phone|message``: the demo world, on this machine.
 
 The demo lives in one store whichever way it runs: the embedded desk and ``supportdesk
 serve --demo`` both keep it in the user data folder (``supportdesk-demo.sqlite3``), and
@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 
     from supportdesk.config import DeskSettings
     from supportdesk.service.demo.phone import DemoInbox
+    from supportdesk.service.ops.intake import DemoDrop
 
 EXIT_FAILED = 2
+DEMO_SENDER = "marisol.baca@redmesafreight.example"
+"""Who writes when `demo message` is not told: a demo user the desk knows."""
 SERVE_DB_NAME = "supportdesk.sqlite3"
 """Where `supportdesk serve` keeps real (non-demo) data by default, in the data folder."""
 
@@ -61,6 +64,31 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "store in the user data folder",
     )
     phone.set_defaults(func=run_phone)
+    message = commands.add_parser(
+        "message",
+        help="a user writes to the desk: the message arrives in the demo queue as a ticket",
+    )
+    message.add_argument("text", help="what the user writes")
+    message.add_argument(
+        "--from",
+        dest="sender",
+        metavar="EMAIL",
+        default=DEMO_SENDER,
+        help=f"the user's e-mail (a demo user's, or anyone's: an unknown user); "
+        f"default {DEMO_SENDER}",
+    )
+    message.add_argument(
+        "--conversation",
+        metavar="ID",
+        help="write again in this conversation (printed by the first message)",
+    )
+    message.add_argument(
+        "--db",
+        metavar="URL",
+        help="the demo store (as given to `serve --demo --db`); default: the demo store in "
+        "the user data folder",
+    )
+    message.set_defaults(func=run_message)
 
 
 def _settings(args: argparse.Namespace) -> DeskSettings:
@@ -204,3 +232,58 @@ def _ago(then: datetime, now: datetime) -> str:
         return f"{seconds // 3600} h ago"
     days = seconds // 86400
     return f"{days} day{'s' if days != 1 else ''} ago"
+
+
+def run_message(args: argparse.Namespace) -> int:
+    """Drop a messenger message into the demo desk's intake, as the messenger would."""
+    settings = _settings(args)
+    if settings.api_url and not args.db:
+        print(
+            "demo message works on the embedded demo only, or on a served demo's store named "
+            "with --db",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    if not args.text.strip():
+        print("demo message: say something (the text is empty)", file=sys.stderr)
+        return EXIT_FAILED
+
+    async def drop() -> int:
+        from supportdesk.service.ops.intake import DemoMessageError, demo_message
+
+        try:
+            engine = await _demo_engine(settings, args.db)
+        except _NoDemo as exc:
+            print(f"demo message: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        try:
+            drop = await demo_message(
+                engine, args.text, sender=args.sender, conversation=args.conversation
+            )
+        except DemoMessageError as exc:
+            print(f"demo message: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        finally:
+            await engine.dispose()
+        for line in _drop_lines(drop, args.db):
+            print(line)
+        return 0
+
+    return asyncio.run(drop())
+
+
+def _drop_lines(drop: DemoDrop, db: str | None) -> list[str]:
+    """What became of the message, and how to write again in the same conversation."""
+    ticket = drop.taken.ticket_id
+    if drop.taken.outcome == "appended":
+        lines = [f"Added to {ticket}: {drop.who} wrote again in {drop.conversation}."]
+    else:
+        branch = drop.branch or "unsure"
+        sure = f" ({drop.confidence:.0%})" if drop.confidence is not None else ""
+        lines = [
+            f"{ticket} arrived from {drop.who} by messenger; triage: {branch}{sure}.",
+            "It is in the desk's queue (the queue looks again every 10 s; r refreshes).",
+        ]
+    again = f"supportdesk demo message 'Any news?' --conversation {drop.conversation}"
+    lines.append(f"Write again in this conversation: {again}" + (f" --db {db}" if db else ""))
+    return lines

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from supportdesk.service.audit import ensure_audit_head
+from supportdesk.service.channels.mail.settings import MailSettings
+from supportdesk.service.channels.messenger.settings import MessengerSettings
 from supportdesk.service.clock import Clock
 from supportdesk.service.provider import IdentityProvider, ProviderEnv
 from supportdesk.service.security import Passwords
@@ -30,6 +32,10 @@ class ServiceContext:
     passwords: Passwords
     server_key: str = field(repr=False)
     sms_gateway: SmsGateway = field(default_factory=SimulatedCarrier)
+    mail: MailSettings = field(default_factory=MailSettings)
+    """The support mailbox (SUPPORTDESK_MAIL_*); off until an IMAP host is set."""
+    messenger: MessengerSettings = field(default_factory=MessengerSettings)
+    """The messenger's webhook secret and reply API (SUPPORTDESK_MESSENGER_*)."""
     provider: IdentityProvider = field(init=False)
     """Where users and factors live; set by `open_context` (`use_provider` to swap it)."""
 
@@ -71,6 +77,8 @@ async def open_context(
     clock: Clock | None = None,
     engine: AsyncEngine | None = None,
     provider: ProviderFactory | None = None,
+    mail: MailSettings | None = None,
+    messenger: MessengerSettings | None = None,
 ) -> ServiceContext:
     """Open the store, create or check its schema, and return a ready context (with the
     provider given, else the one the settings name)."""
@@ -86,6 +94,8 @@ async def open_context(
         passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
         server_key=key,
         sms_gateway=gateway_from_settings(settings),
+        mail=mail or MailSettings(),
+        messenger=messenger or MessengerSettings(),
     )
     ctx.use_provider(provider or configured_provider(settings))
     return ctx

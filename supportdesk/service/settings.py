@@ -66,3 +66,8 @@ class ServiceSettings(BaseSettings):
     trusted_proxies: list[str] = []
     # Requests with a larger body are refused (413) before anything reads it.
     max_body_bytes: int = 1024 * 1024
+    # Tickets that arrive by themselves (issue 15): how many one sender may open or add to.
+    intake_per_sender_10min: int = 10
+    intake_per_sender_day: int = 60
+    intake_triage: bool = True
+    """Triage each new ticket on arrival (the classifier runs in a thread)."""

@@ -25,3 +25,12 @@ def mail_servers() -> Iterator[MailWorld]:
             pytest.fail(f"SUPPORTDESK_REQUIRE_MAIL=1 but {reason}")
         pytest.skip(reason)
     yield from mail_world()
+
+
+@pytest.fixture(scope="session")
+def triage_model() -> None:
+    """The classifier loaded once before the timed waits, as a running service has it
+    (`start_mailbox` loads it at start): a first training is not an e-mail's latency."""
+    from supportdesk.triage import preload
+
+    preload()

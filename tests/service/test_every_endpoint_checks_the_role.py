@@ -23,6 +23,14 @@ PUBLIC = {
 """Health, readiness (the database answers) and capabilities reveal nothing; the rest are
 how a caller proves who they are."""
 
+SIGNED = {
+    ("post", "/v1/intake/messenger"),
+    ("post", "/v1/intake/chatwoot"),
+}
+"""The messenger's webhooks take no agent token: the HMAC signature over the body is their
+authentication, so without one they answer 401 too (tests/channels/test_intake_messenger.py
+checks bad signatures and old timestamps)."""
+
 LEAD_ONLY_PREFIXES = ("/v1/audit", "/v1/tickets/corrections")
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
@@ -51,6 +59,7 @@ async def test_no_token_means_401_everywhere_but_the_public_few(ctx: ServiceCont
         assert not unknown_public, (
             f"public list names operations that no longer exist: {unknown_public}"
         )
+        assert set(ops) >= SIGNED, f"signed webhooks missing: {SIGNED - set(ops)}"
         for method, path in ops:
             if (method, path) in PUBLIC:
                 continue
@@ -58,6 +67,8 @@ async def test_no_token_means_401_everywhere_but_the_public_few(ctx: ServiceCont
             assert response.status_code == 401, (
                 f"{method.upper()} {path} answered {response.status_code}"
             )
+            if (method, path) in SIGNED:
+                assert response.json()["error"]["code"] == "bad_signature"
 
 
 async def test_agents_are_refused_the_leads_endpoints(ctx: ServiceContext) -> None:

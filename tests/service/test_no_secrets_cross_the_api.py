@@ -100,6 +100,10 @@ def sample_body(method: str, path: str, username: str, code: str) -> dict[str, A
         ("post", "/v1/users/{user_id}/sms/resend"): {"reason": "walk"},
         ("post", "/v1/users/{user_id}/sms/switch-to-authenticator"): {"reason": "walk"},
         ("post", "/v1/enduser/signin/sms"): {"challenge_id": "none"},
+        # The messenger's webhooks, unsigned here: refused with 401 (a bearer token is no
+        # signature), so nothing is made and nothing could leak.
+        ("post", "/v1/intake/messenger"): {"event_id": "walk"},
+        ("post", "/v1/intake/chatwoot"): {"event": "message_created"},
     }
     if (method, path) not in bodies:
         raise AssertionError(f"add a sample request for {method.upper()} {path} to this walk")

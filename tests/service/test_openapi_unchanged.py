@@ -60,10 +60,18 @@ def missing(before: Any, now: Any, where: str = "") -> list[str]:
     return [] if before == now else [f"{where}: {before!r} became {now!r}"]
 
 
+DELIBERATE = {
+    "/components/schemas/Ticket/properties/user_id/type: gone",
+}
+"""Changes made on purpose: a ticket from a sender who matches no user (issue 15) has no
+``user_id`` (it is ``anyOf: string | null`` now); old callers still get a string for
+every ticket they could see before."""
+
+
 def test_the_document_is_the_same_apart_from_additions() -> None:
     before = json.loads(BEFORE.read_text(encoding="utf-8"))
     now = build_app().openapi()
-    assert missing(before, now) == []
+    assert [m for m in missing(before, now) if m not in DELIBERATE] == []
 
 
 def test_every_operation_of_before_keeps_its_id_and_method() -> None:

@@ -92,7 +92,7 @@ def agent_signout(actor: Actor, reason: str | None = None) -> Entry:
 
 
 def ticket_resolved(
-    actor: Actor, *, ticket_id: str, user_id: str, outcome: str, note: str
+    actor: Actor, *, ticket_id: str, user_id: str | None, outcome: str, note: str
 ) -> Entry:
     return Entry(
         actor,
@@ -106,7 +106,7 @@ def ticket_resolved(
 
 
 def ticket_reply(
-    actor: Actor, *, ticket_id: str, user_id: str, reply_id: int, length: int, delivery: str
+    actor: Actor, *, ticket_id: str, user_id: str | None, reply_id: int, length: int, delivery: str
 ) -> Entry:
     """A reply to the user: its id and length, not its words (those are on the ticket)."""
     return Entry(
@@ -120,7 +120,7 @@ def ticket_reply(
 
 
 def ticket_branch_corrected(
-    actor: Actor, *, ticket_id: str, user_id: str, guessed: str, branch: str
+    actor: Actor, *, ticket_id: str, user_id: str | None, guessed: str, branch: str
 ) -> Entry:
     """The agent put the ticket in another branch than the desk guessed."""
     return Entry(

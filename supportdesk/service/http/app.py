@@ -17,6 +17,7 @@ from supportdesk.service.http.errors import install_error_handlers
 from supportdesk.service.http.lazy_routers import include_routers
 from supportdesk.service.http.nul_bytes import RefuseNul
 from supportdesk.service.http.responses import install_openapi
+from supportdesk.service.ops.mailbox import start_mailbox
 from supportdesk.service.settings import ServiceSettings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -64,18 +65,26 @@ def build_app(
     """The app around a ready context (embedded, tests) or one it opens itself (serve).
 
     httpx's ASGI transport does not run lifespan events, so the embedded desk
-    opens the context first and hands it in. `lazy` (the desk's embedded service)
-    includes only the routers a sign-in needs now and the rest on first use.
+    opens the context first and hands it in (and starts the mailbox itself). Under a
+    server, the lifespan starts the support mailbox's poller when one is configured.
+    `lazy` (the desk's embedded service) includes only the routers a sign-in needs
+    now and the rest on first use.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if getattr(app.state, "ctx", None) is None:
+        opened = getattr(app.state, "ctx", None) is None
+        if opened:
             app.state.ctx = await open_context(settings or ServiceSettings())
+        # The support mailbox is read in the background while the service runs.
+        mailbox = await start_mailbox(app.state.ctx)
+        try:
             yield
-            await app.state.ctx.engine.dispose()
-        else:
-            yield
+        finally:
+            if mailbox is not None:
+                await mailbox.stop()
+            if opened:
+                await app.state.ctx.engine.dispose()
 
     app = FastAPI(
         title="supportdesk auth service",

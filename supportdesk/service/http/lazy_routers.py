@@ -30,6 +30,7 @@ DEFERRED = (
     "recovery",
     "approvals",
     "sms",
+    "intake",
 )
 """Everything else, in the order they are included."""
 

@@ -96,6 +96,11 @@ def mask_phone(e164: str | None) -> str:
 
 # -- the ticket -------------------------------------------------------------------------------
 
+_UNKNOWN_SENDER = (
+    "ticket {} is from an unknown sender: it is linked to no user, so no account change "
+    "can be made under it (answer the sender, or ask them to write from their work address)"
+)
+
 
 async def ticket_problem(
     conn: AsyncConnection, ticket_id: str, user_id: str, *, must_be_open: bool = True
@@ -104,6 +109,8 @@ async def ticket_problem(
     row = await tickets.owner_and_status(conn, ticket_id.strip())
     if row is None:
         return f"There is no ticket {ticket_id.strip()!r}."
+    if row.user_id is None:
+        return f"Ticket {ticket_id.strip()} is from an unknown sender, not from {user_id}."
     if row.user_id != user_id:
         return f"Ticket {ticket_id.strip()} is about another user, not {user_id}."
     if must_be_open and row.status != "open":
@@ -116,6 +123,8 @@ async def require_open_ticket(conn: AsyncConnection, ticket_id: str, user_id: st
     row = await tickets.owner_and_status(conn, ticket_id.strip())
     if row is None:
         raise InvalidInput(f"no ticket {ticket_id!r}", field="ticket_id")
+    if row.user_id is None:
+        raise InvalidInput(_UNKNOWN_SENDER.format(ticket_id), field="ticket_id")
     if row.user_id != user_id:
         raise InvalidInput(f"ticket {ticket_id} is about another user", field="ticket_id")
     if row.status != "open":
@@ -129,6 +138,8 @@ async def require_users_ticket(conn: AsyncConnection, ticket_id: str | None, use
     row = await tickets.owner_and_status(conn, ticket_id)
     if row is None:
         raise InvalidInput(f"no ticket {ticket_id!r}", field="ticket_id")
+    if row.user_id is None:
+        raise InvalidInput(_UNKNOWN_SENDER.format(ticket_id), field="ticket_id")
     if row.user_id != user_id:
         raise InvalidInput(f"ticket {ticket_id} belongs to another user", field="ticket_id")
 

@@ -67,7 +67,7 @@ async def record_reply(
     *,
     actor: Actor,
     ticket_id: str,
-    user_id: str,
+    user_id: str | None,
     body: str,
     at: datetime,
     idempotency_key: str | None = None,

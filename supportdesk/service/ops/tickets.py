@@ -14,10 +14,12 @@ from supportdesk.service.audit import entries as audit
 from supportdesk.service.audit import record
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import Conflict, InvalidInput, NotFound
+from supportdesk.service.ops import delivery
 from supportdesk.service.ops.common import Principal
 from supportdesk.service.ops.replies import RECORDED, checked_reply, record_reply
 from supportdesk.service.ops.ticket_triage import classify_rows, correction_view
 from supportdesk.service.ops.views import ticket_view
+from supportdesk.service.store import intake as intake_store
 from supportdesk.service.store import tickets
 from supportdesk.service.store.engine import reading
 
@@ -42,11 +44,12 @@ async def _views(
     """Rows with their users' names, whether a request on them waits for a lead, their
     branch (guessed and corrected) and their replies."""
     ids = [r["id"] for r in rows]
-    people = await ctx.provider.users(conn, {r["user_id"] for r in rows})
+    people = await ctx.provider.users(conn, {r["user_id"] for r in rows if r["user_id"]})
     waiting = await tickets.awaiting_lead(conn, ids, ctx.clock.now())
     corrected = await tickets.latest_corrections(conn, ids)
     replies = await tickets.replies_of(conn, ids)
     triaged = await classify_rows(conn, rows)
+    counts = await intake_store.message_counts(conn, ids)
     return [
         ticket_view(
             r,
@@ -55,6 +58,7 @@ async def _views(
             triage=triaged.get(r["id"]),
             correction=correction_view(corrected.get(r["id"])),
             replies=[reply_view(x) for x in replies.get(r["id"], [])],
+            counts=counts,
         )
         for r in rows
     ]
@@ -117,6 +121,16 @@ async def resolve_ticket(
     if not note.strip():
         raise InvalidInput("say in a note what was done", field="note")
     text = checked_reply(reply) if reply is not None and reply.strip() else None
+    if text is not None and await delivery.reply_through_channel(
+        ctx,
+        who,
+        ticket_id,
+        body=text,
+        idempotency_key=reply_key,
+        request_id=request_id,
+        resolve=(outcome, note.strip()),
+    ):  # a ticket that came by mail or messenger: resolved only once the reply went out
+        return await get_ticket(ctx, ticket_id)
     now = ctx.clock.now()
     async with ctx.engine.begin() as conn:
         row = await _row(conn, ticket_id)
@@ -159,6 +173,10 @@ async def add_reply(
 ) -> Ticket:
     """A reply along the way, the ticket left as it is; the same key twice stores one."""
     text = checked_reply(body, field="body")
+    if await delivery.reply_through_channel(
+        ctx, who, ticket_id, body=text, idempotency_key=idempotency_key, request_id=request_id
+    ):  # sent the way the ticket came (issue 15)
+        return await get_ticket(ctx, ticket_id)
     now = ctx.clock.now()
     async with ctx.engine.begin() as conn:
         row = await _row(conn, ticket_id)

@@ -85,12 +85,13 @@ def ticket_view(
     triage: TicketTriage | None = None,
     correction: BranchCorrection | None = None,
     replies: Sequence[TicketReply] = (),
+    counts: Mapping[str, int] | None = None,
 ) -> Ticket:
-    user = users.get(row["user_id"])
+    user = users.get(row["user_id"]) if row["user_id"] else None
     return Ticket(
         id=row["id"],
         user_id=row["user_id"],
-        user_name=user.name if user else row["user_id"],
+        user_name=_who(row, user),
         company=user.company if user else "",
         channel=row["channel"],
         subject=row["subject"],
@@ -105,4 +106,16 @@ def ticket_view(
         triage=triage,
         correction=correction,
         replies=list(replies),
+        sender=row.get("sender"),
+        messages=(counts or {}).get(row["id"], 0),
     )
+
+
+def _who(row: Mapping[Any, Any], user: UserRecord | None) -> str:
+    """The user's name, or who wrote when the sender matched nobody."""
+    if user is not None:
+        return user.name
+    if row["user_id"]:
+        return str(row["user_id"])
+    sender = row.get("sender_name") or row.get("sender") or "someone"
+    return f"unknown user ({sender})"

@@ -19,6 +19,7 @@ from sqlalchemy import event, exc, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from supportdesk.service.store.schema import SCHEMA_VERSION, meta, metadata
+from supportdesk.service.store.upgrade import upgrade_tickets
 
 
 class SchemaVersionError(RuntimeError):
@@ -196,6 +197,7 @@ _READERS = "_supportdesk_readers"
 async def create_schema(engine: AsyncEngine) -> None:
     """Create missing tables and record (or check) the schema version."""
     async with engine.begin() as conn:
+        await upgrade_tickets(conn)  # a store from before the intake (issue 15)
         await conn.run_sync(metadata.create_all)
         found = (
             await conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))

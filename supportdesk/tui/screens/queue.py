@@ -50,6 +50,10 @@ COLUMNS = (
 )
 
 
+QUEUE_POLL_S = 10.0
+"""How often the shown queue looks for tickets that arrived by mail or messenger."""
+
+
 class QueueScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_ticket", "Open", id="queue.open"),
@@ -84,6 +88,12 @@ class QueueScreen(DeskScreen):
 
     def on_mount(self) -> None:
         self.load()
+        self.set_interval(QUEUE_POLL_S, self._poll)
+
+    def _poll(self) -> None:
+        """Tickets arrive by themselves (mail, messenger): look again while shown."""
+        if self.loaded and self.is_current and self.desk.connection == "connected":
+            self.load()
 
     def on_screen_resume(self) -> None:
         if self.loaded:
@@ -148,6 +158,9 @@ class QueueScreen(DeskScreen):
         branch = shown_branch(ticket)
         if branch in ANSWERED_HERE:
             self.open_reply(ticket)
+        elif ticket.user_id is None:  # an unknown sender: answer them, there is no account
+            self._open_account(ticket)
+            self.open_reply(ticket)
         elif not self.desk.offers(features.USERS):
             self.notify(self.desk.missing(features.USERS) or "", severity="warning")
         else:
@@ -158,7 +171,7 @@ class QueueScreen(DeskScreen):
     def action_open_account(self) -> None:
         ticket = self.selected_ticket()
         if ticket is not None:
-            self.app.push_screen(AccountScreen(ticket.user_id, ticket=ticket))
+            self._open_account(ticket)
 
     def open_reply(self, ticket: Ticket, insert: str | None = None) -> None:
         from supportdesk.tui.screens.reply import ReplyScreen
@@ -217,7 +230,19 @@ class QueueScreen(DeskScreen):
     def action_open_ticket_id(self, ticket_id: str) -> None:
         ticket = self.tickets.get(ticket_id)
         if ticket is not None:
-            self.app.push_screen(AccountScreen(ticket.user_id, ticket=ticket))
+            self._open_account(ticket)
+
+    def _open_account(self, ticket: Ticket) -> None:
+        """The ticket's user's account; a sender who matched no user has none to open."""
+        if ticket.user_id is None:
+            self.notify(
+                f"{ticket.id} is from an unknown sender ({ticket.sender or 'no address'}): "
+                "no account to open. Answer them, or find the user (f) if you know who it is.",
+                title="Unknown user",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(AccountScreen(ticket.user_id, ticket=ticket))
 
     def open_ticket_id(self, ticket_id: str) -> None:
         self.action_open_ticket_id(ticket_id)

@@ -98,6 +98,8 @@ class ReplyScreen(DeskAware, Screen["Ticket | None"]):
 
     @property
     def first_name(self) -> str:
+        if self.ticket.user_id is None:  # an unknown sender: their address is all we know
+            return self.ticket.sender or "the sender"
         name = self.ticket.user_name.split()
         return name[0] if name else "the user"
 
@@ -158,15 +160,18 @@ class ReplyScreen(DeskAware, Screen["Ticket | None"]):
     @work(exclusive=True, group="reply-context", exit_on_error=False)
     async def load_context(self) -> None:
         """What the branch's explanation needs: the user's country, their sign-ins."""
+        user_id = self.ticket.user_id
+        if user_id is None:  # an unknown sender: no account to read
+            return
         if self.explanation and self.branch != Branch.SMS_NOT_RECEIVED.value:
             return
         if self.branch == Branch.SMS_NOT_RECEIVED.value and self.desk.offers(features.USERS):
-            profile = await self.desk.call(lambda b: b.get_user(self.ticket.user_id))
+            profile = await self.desk.call(lambda b: b.get_user(user_id))
             if profile is not None:
                 self.user_region = profile.region
                 self.show_snippets()
         elif self.branch == Branch.WHY_PROMPTED.value and self.desk.offers(features.WHY_PROMPTED):
-            report = await self.desk.call(lambda b: b.why_prompted(self.ticket.user_id))
+            report = await self.desk.call(lambda b: b.why_prompted(user_id))
             if report is None:
                 return
             zone = self.desk.display_zone
