@@ -40,7 +40,7 @@ from sqlalchemy import select, text
 from supportdesk.api.audit import AuditFilter
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.embedded import client_for
-from supportdesk.rules.audit_chain import canonical_json, entry_hash
+from supportdesk.rules.audit_chain import body_hash, canonical_json, entry_body
 from supportdesk.service.clock import Clock
 from supportdesk.service.context import ServiceContext, open_context
 from supportdesk.service.demo.seed import seed_world
@@ -162,8 +162,9 @@ async def build(ctx: ServiceContext, entries: int) -> float:
                 "request_id": f"{rng.getrandbits(64):016x}",
                 "prev_hash": prev,
             }
-            prev = entry_hash(fields)
-            rows.append({**fields, "at": at, "hash": prev})
+            body = entry_body(fields)
+            prev = body_hash(body)
+            rows.append({**fields, "at": at, "hash": prev, "body": body})
         async with ctx.engine.begin() as conn:
             if postgres:
                 raw = await conn.get_raw_connection()

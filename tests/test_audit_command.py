@@ -138,7 +138,7 @@ def test_verify_exits_1_and_prints_the_first_bad_entry(
     assert main(["audit", "verify"]) == 1
     out = capsys.readouterr().out
     assert out.startswith(
-        f"broken at entry {victim} (edited): its contents no longer match its hash"
+        f"broken at entry {victim} (edited): its actor no longer matches its hash"
     )
     assert "nobody" in out and "u1002" in out
 

@@ -14,8 +14,11 @@ from sqlalchemy import ColumnElement, RowMapping, and_, case, func, literal, sel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.api.audit import AuditFilter
-from supportdesk.rules.audit_chain import GENESIS_HASH
+from supportdesk.rules.audit_chain import GENESIS_HASH, HASHED_FIELDS
 from supportdesk.service.store.schema import audit_head, audit_log
+
+VISIBLE = tuple(c for c in audit_log.columns if c.name != "body")
+"""The columns a lead reads; the stored canonical text is for verification."""
 
 
 def _like_escape(text: str) -> str:
@@ -61,7 +64,7 @@ async def page(
     limit: int,
 ) -> list[RowMapping]:
     """Newest first, at most `limit` rows."""
-    stmt = select(audit_log).where(*conditions(filters))
+    stmt = select(*VISIBLE).where(*conditions(filters))
     if before is not None:
         stmt = stmt.where(audit_log.c.seq < before)
     if after is not None:
@@ -78,7 +81,7 @@ async def batch_after(
     """Matching rows oldest first, after entry `after` (all rows when `filters` is None)."""
     where = conditions(filters) if filters is not None else []
     stmt = (
-        select(audit_log)
+        select(*VISIBLE)
         .where(*where, audit_log.c.seq > after)
         .order_by(audit_log.c.seq)
         .limit(limit)
@@ -87,7 +90,7 @@ async def batch_after(
 
 
 async def entry(conn: AsyncConnection, seq: int) -> dict[str, Any] | None:
-    row = (await conn.execute(select(audit_log).where(audit_log.c.seq == seq))).mappings().first()
+    row = (await conn.execute(select(*VISIBLE).where(audit_log.c.seq == seq))).mappings().first()
     return dict(row) if row is not None else None
 
 
@@ -162,3 +165,76 @@ async def day_counts(
         func.sum(inner.c.is_reset).label("resets"),
     ).group_by(inner.c.bucket, inner.c.actor)
     return list((await conn.execute(stmt)).all())
+
+
+# -- verification: the stored text, held to the columns in SQL -----------------------------
+
+
+def _spelled_sqlite() -> str:
+    """The canonical text the row's columns spell, built by SQLite (json_object writes
+    the compact form, escaping exactly as the canonical encoder does)."""
+    at = (
+        "replace(substr(at, 1, 19), ' ', 'T') || CASE WHEN substr(at, 21) IN ('', '000000') "
+        "THEN '' ELSE '.' || substr(at, 21) END || '+00:00'"
+    )
+    parts = [f"'{name}', {at if name == 'at' else name}" for name in sorted(HASHED_FIELDS)]
+    return f"json_object({', '.join(parts)})"
+
+
+def _spelled_postgresql() -> str:
+    """The same text built by PostgreSQL (to_json escapes strings as the encoder does)."""
+    utc = "(at AT TIME ZONE 'UTC')"
+    at = (
+        f"'\"' || to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+        f"to_char({utc}, 'US') = '000000' THEN '' ELSE '.' || to_char({utc}, 'US') END "
+        "|| '+00:00\"'"
+    )
+    parts = []
+    for i, name in enumerate(sorted(HASHED_FIELDS)):
+        value = (
+            at
+            if name == "at"
+            else "seq::text"
+            if name == "seq"
+            else (f"coalesce(to_json({name})::text, 'null')")
+        )
+        parts.append(f"'{'{' if i == 0 else ','}\"{name}\":' || {value}")
+    return " || ".join(parts) + " || '}'"
+
+
+def _verify_sql(dialect: str) -> str:
+    spelled = _spelled_postgresql() if dialect == "postgresql" else _spelled_sqlite()
+    mark = "$1" if dialect == "postgresql" else "?"
+    limit = "$2" if dialect == "postgresql" else "?"
+    return (
+        f"SELECT seq, body, hash, prev_hash, body = {spelled} AS same FROM audit_log "
+        f"WHERE seq > {mark} ORDER BY seq LIMIT {limit}"
+    )
+
+
+_VERIFY_SQL = {name: _verify_sql(name) for name in ("sqlite", "postgresql")}
+
+
+async def chain_rows(conn: AsyncConnection, after: int, limit: int) -> list[tuple[Any, ...]]:
+    """(seq, body, hash, prev_hash, columns spell body) oldest first after entry `after`.
+
+    Read through the driver itself: no row objects, no type conversion, no JSON in
+    Python; whether the columns still match the stored text is decided by the database.
+    """
+    dialect = conn.dialect.name
+    raw = (await conn.get_raw_connection()).driver_connection
+    if dialect == "postgresql":
+        return [tuple(r) for r in await raw.fetch(_VERIFY_SQL[dialect], after, limit)]  # type: ignore[union-attr]
+    cursor = await raw.execute(_VERIFY_SQL["sqlite"], (after, limit))  # type: ignore[union-attr]
+    try:
+        return list(await cursor.fetchall())
+    finally:
+        await cursor.close()
+
+
+async def head_row(conn: AsyncConnection) -> tuple[int, str] | None:
+    """The head row's (seq, hash), or None when the row itself is gone."""
+    row = (
+        await conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))
+    ).first()
+    return (int(row.seq), str(row.hash)) if row is not None else None

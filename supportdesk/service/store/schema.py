@@ -315,7 +315,13 @@ audit_head = Table(
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    # INTEGER on SQLite makes seq the rowid: the table is stored in seq order.
+    Column(
+        "seq",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     Column("at", UTCDateTime, nullable=False),
     Column("actor", String(64), nullable=False),
     Column("actor_role", String(16), nullable=False),
@@ -329,6 +335,9 @@ audit_log = Table(
     Column("request_id", String(64), nullable=True),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # The entry's canonical text, exactly as hashed: the one source of truth. The columns
+    # above are its filterable copy; verification holds them to it in SQL (issue 13).
+    Column("body", Text, nullable=False),
 )
 Index("ix_audit_at", audit_log.c.at)
 Index("ix_audit_actor", audit_log.c.actor, audit_log.c.seq)
