@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import httpx
+from pydantic import Field
 
 from supportdesk.api.base import ClientBase, _raise_for_status
 from supportdesk.api.errors import ServiceUnavailable
@@ -153,6 +154,34 @@ class VerifyStep(Wire):
     @property
     def intact(self) -> bool:
         return self.first_break is None
+
+
+ReceiptVerdict = Literal["holds", "truncated", "emptied", "head_missing", "rewritten", "forged"]
+
+
+class AuditReceipt(Wire):
+    """The chain's head at a moment, signed by the service's key (Ed25519).
+
+    Kept outside the service (beside an export, on the lead's desk), it later proves
+    the log still holds that head: cutting the newest entries cannot be hidden.
+    """
+
+    kind: Literal["supportdesk-audit-receipt"] = "supportdesk-audit-receipt"
+    seq: int = Field(ge=0, le=2**63 - 1)
+    head_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    at: str = Field(max_length=64, description="when it was signed (ISO 8601)")
+    key_id: str = Field(max_length=64, description="fingerprint of the signing key")
+    public_key: str = Field(max_length=128, description="the Ed25519 public key, base64")
+    signature: str = Field(max_length=256, description="over kind, seq, head_hash and at")
+
+
+class ReceiptCheck(Wire):
+    """Whether today's log still holds a receipt's head, and if not, how it was cut."""
+
+    verdict: ReceiptVerdict
+    holds: bool
+    explanation: str
+    summary: str
 
 
 class AgentDayCount(Wire):
@@ -297,6 +326,14 @@ class AuditCalls(ClientBase):
             until=until.isoformat() if until else None,
             zone=zone,
         )
+
+    async def audit_receipt(self) -> AuditReceipt:
+        """A signed receipt of the chain's head as it is now."""
+        return await self._get("/v1/audit/receipt", AuditReceipt)
+
+    async def audit_check_receipt(self, receipt: AuditReceipt) -> ReceiptCheck:
+        """Whether the service's log still holds the head a receipt names."""
+        return await self._post("/v1/audit/receipt/check", ReceiptCheck, receipt)
 
     def _headers(self) -> dict[str, str]:
         """What `ClientBase._send` would send; streamed calls cannot go through it."""

@@ -252,3 +252,68 @@ def verify_chain(entries: Iterable[Mapping[str, Any]]) -> ChainReport:
         if not walker.feed(entry):
             break
     return walker.report()
+
+
+# -- receipts: the head, anchored outside the store -----------------------------------------
+
+RECEIPT_KIND = "supportdesk-audit-receipt"
+
+
+def receipt_message(seq: int, head_hash: str, at: str) -> bytes:
+    """The bytes a receipt's signature covers: what the head was, and when."""
+    body = {"kind": RECEIPT_KIND, "seq": seq, "head_hash": head_hash, "at": at}
+    return canonical_json(body).encode("utf-8")
+
+
+ReceiptVerdict = Literal["holds", "truncated", "emptied", "head_missing", "rewritten", "forged"]
+
+
+@dataclass(frozen=True)
+class ReceiptFinding:
+    """What today's log says about a receipt's head."""
+
+    verdict: ReceiptVerdict
+    explanation: str
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict == "holds"
+
+
+def judge_receipt(
+    seq: int,
+    head_hash: str,
+    *,
+    head: tuple[int, str] | None,
+    newest_seq: int | None,
+    hash_at_seq: str | None,
+) -> ReceiptFinding:
+    """Hold a (signature-checked) receipt's head to today's log.
+
+    `head` is the head row, `newest_seq` the newest entry there is, `hash_at_seq` the
+    stored hash of entry `seq` (None when it is gone). With a sound chain, entry
+    `seq` still holding the receipt's hash proves every entry up to it is unchanged.
+    """
+    if seq == 0:
+        return ReceiptFinding("holds", "the receipt was taken of an empty log")
+    if newest_seq is None:
+        return ReceiptFinding(
+            "emptied",
+            f"the log is empty, but the receipt records entry {seq}: the log was emptied",
+        )
+    if head is None:
+        return ReceiptFinding("head_missing", "the head row that records the newest entry is gone")
+    if hash_at_seq is None:
+        if newest_seq < seq:
+            return ReceiptFinding(
+                "truncated",
+                f"the log ends at entry {newest_seq}, but the receipt records entry {seq}: "
+                f"entries {newest_seq + 1}..{seq} (at least) were removed after the receipt",
+            )
+        return ReceiptFinding("truncated", f"entry {seq}, the receipt's head, is gone")
+    if hash_at_seq != head_hash:
+        return ReceiptFinding(
+            "rewritten",
+            f"entry {seq} is not the entry the receipt recorded: the log was rewritten",
+        )
+    return ReceiptFinding("holds", f"the log still holds entry {seq} as the receipt recorded it")

@@ -45,3 +45,6 @@ class ServiceSettings(BaseSettings):
     approval_ttl_s: int = 24 * 3600
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024
+    # The Ed25519 key that signs audit receipts: a file outside the store, never served.
+    # Default: beside a SQLite store; PostgreSQL deployments name one (issue 11).
+    audit_key_file: str | None = None

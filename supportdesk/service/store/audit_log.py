@@ -238,3 +238,16 @@ async def head_row(conn: AsyncConnection) -> tuple[int, str] | None:
         await conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))
     ).first()
     return (int(row.seq), str(row.hash)) if row is not None else None
+
+
+async def newest_seq(conn: AsyncConnection) -> int | None:
+    """The newest entry there is (whatever the head row says), None when the log is empty."""
+    found = (await conn.execute(select(func.max(audit_log.c.seq)))).scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
+async def hash_of(conn: AsyncConnection, seq: int) -> str | None:
+    found = (
+        await conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == seq))
+    ).scalar_one_or_none()
+    return str(found) if found is not None else None
