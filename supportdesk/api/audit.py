@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Literal
@@ -24,6 +23,7 @@ from pydantic import Field
 from supportdesk.api.base import ClientBase, _raise_for_status
 from supportdesk.api.errors import ServiceUnavailable
 from supportdesk.api.models import AuditEntry, AuditPage, Wire
+from supportdesk.rules.audit_chain import HASHED_FIELDS, canonical_json
 
 ExportFormat = Literal["csv", "jsonl"]
 BreakKind = Literal["edited", "missing", "reordered"]
@@ -103,12 +103,16 @@ def _text(value: Any) -> Any:
     return value
 
 
+def jsonl_line(entry: Mapping[str, Any]) -> str:
+    """One entry as a JSON Lines record: its canonical text (the hashed fields, sorted,
+    compact) with its hash added last. The service spells the very same line in SQL."""
+    body = canonical_json({name: _text(entry[name]) for name in HASHED_FIELDS})
+    return f'{body[:-1]},"hash":{canonical_json(entry["hash"])}}}\n'
+
+
 def jsonl_lines(entries: Iterable[Mapping[str, Any]]) -> str:
-    """One JSON object per line, fields in column order, times as hashed (ISO)."""
-    return "".join(
-        json.dumps({name: _text(entry[name]) for name in EXPORT_COLUMNS}, ensure_ascii=False) + "\n"
-        for entry in entries
-    )
+    """One JSON object per line, times as hashed (ISO)."""
+    return "".join(jsonl_line(entry) for entry in entries)
 
 
 def csv_lines(entries: Iterable[Mapping[str, Any]], *, header: bool = False) -> str:
@@ -120,6 +124,20 @@ def csv_lines(entries: Iterable[Mapping[str, Any]], *, header: bool = False) -> 
     for entry in entries:
         writer.writerow(["" if entry[n] is None else _text(entry[n]) for n in EXPORT_COLUMNS])
     return out.getvalue()
+
+
+def csv_rows(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows already in file order with the time as text (straight from the store): the
+    C writer does every row, nothing is built per row here."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+def jsonl_rows(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows whose first value is the whole line, spelled by the store."""
+    text = "\n".join([row[0] for row in rows])
+    return text + "\n" if text else ""
 
 
 def render(fmt: ExportFormat, entries: Iterable[Mapping[str, Any]], *, header: bool) -> str:
@@ -278,10 +296,20 @@ class AuditCalls(ClientBase):
                         first_seq = int(response.headers.get(FIRST_SEQ_HEADER, "1"))
                         head_seq = int(response.headers.get(HEAD_SEQ_HEADER, "0"))
                     span = max(1, head_seq - first_seq + 1)
-                    async for line in response.aiter_lines():
-                        if not line.strip():
-                            continue
-                        entry = _export_entry(line)
+                    # Records end at "\n" only: a note may hold U+2028, which splitlines()
+                    # (and so httpx's aiter_lines) would take for a line break.
+                    rest = b""
+                    async for chunk in response.aiter_bytes():
+                        *lines, rest = (rest + chunk).split(b"\n")
+                        for line in lines:
+                            if not line.strip():
+                                continue
+                            entry = _export_entry(line)
+                            got += 1
+                            after = entry.seq
+                            yield entry, min(1.0, max(0.0, (entry.seq - first_seq + 1) / span))
+                    if rest.strip():
+                        entry = _export_entry(rest)
                         got += 1
                         after = entry.seq
                         yield entry, min(1.0, max(0.0, (entry.seq - first_seq + 1) / span))
@@ -343,7 +371,7 @@ class AuditCalls(ClientBase):
         return headers
 
 
-def _export_entry(line: str) -> AuditEntry:
+def _export_entry(line: bytes) -> AuditEntry:
     try:
         return AuditEntry.model_validate_json(line)
     except ValueError as exc:

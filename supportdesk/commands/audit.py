@@ -167,9 +167,9 @@ async def _export(args: argparse.Namespace) -> int:
         async with _store(settings, args) as store:
             if receipt_path is not None:  # the head before the export: the file reaches it
                 _save_receipt(receipt_path, await store.receipt())
-            async for batch, fraction in store.export(filters, fmt):
-                out.write(render(fmt, batch, header=False))
-                written += len(batch)
+            async for text, rows, fraction in store.export(filters, fmt):
+                out.write(text)
+                written += rows
                 progress.show(f"exporting… {written} entries", fraction)
     progress.done(f"exported {written} entries" + (f" to {args.out}" if args.out else ""))
     return EXIT_OK
@@ -265,9 +265,8 @@ def _load_receipt(path: Path) -> AuditReceipt:
 class _Store:
     """What export and verify need, the same whether the store is here or behind an API."""
 
-    export: Callable[
-        [AuditFilter, ExportFormat], AsyncIterator[tuple[list[Mapping[str, Any]], float]]
-    ]
+    export: Callable[[AuditFilter, ExportFormat], AsyncIterator[tuple[str, int, float]]]
+    """The export's text a batch at a time: (text, entries in it, how far through)."""
     verify: Callable[[], AsyncIterator[VerifyStep]]
     entry: Callable[[int], Awaitable[dict[str, Any] | None]]
     receipt: Callable[[], Awaitable[AuditReceipt]]
@@ -294,12 +293,12 @@ async def _embedded(settings: DeskSettings) -> AsyncIterator[_Store]:
     engine = ctx.engine
 
     async def export(
-        filters: AuditFilter, _fmt: ExportFormat
-    ) -> AsyncIterator[tuple[list[Mapping[str, Any]], float]]:
+        filters: AuditFilter, fmt: ExportFormat
+    ) -> AsyncIterator[tuple[str, int, float]]:
         first, head = await audit_log.export_bounds(engine, filters)
         span = max(1, head - first + 1)
-        async for rows in audit_log.iter_batches(engine, filters):
-            yield list(rows), min(1.0, (int(rows[-1]["seq"]) - first + 1) / span)
+        async for text, rows, last in audit_log.iter_export(engine, filters, fmt):
+            yield text, rows, min(1.0, (last - first + 1) / span)
 
     async def entry(seq: int) -> dict[str, Any] | None:
         return await audit_log.entry(engine, seq)
@@ -357,16 +356,18 @@ async def _remote(settings: DeskSettings, args: argparse.Namespace) -> AsyncIter
 
         async def export(
             filters: AuditFilter, fmt: ExportFormat
-        ) -> AsyncIterator[tuple[list[Mapping[str, Any]], float]]:
+        ) -> AsyncIterator[tuple[str, int, float]]:
+            from supportdesk.api.audit import render
+
             batch: list[Mapping[str, Any]] = []
             fraction = 0.0
             async for entry, fraction in client.audit_export(filters, saved_as=fmt):
                 batch.append(entry.model_dump())
                 if len(batch) >= WRITE_BATCH:
-                    yield batch, fraction
+                    yield render(fmt, batch, header=False), len(batch), fraction
                     batch = []
             if batch:
-                yield batch, fraction
+                yield render(fmt, batch, header=False), len(batch), fraction
 
         async def entry(seq: int) -> dict[str, Any] | None:
             from supportdesk.api.audit import AuditFilter

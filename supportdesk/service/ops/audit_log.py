@@ -13,7 +13,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from supportdesk.api.audit import AuditFilter, ChainBreakOut, ExportFormat, VerifyStep
+from supportdesk.api.audit import (
+    AuditFilter,
+    ChainBreakOut,
+    ExportFormat,
+    VerifyStep,
+    csv_rows,
+    jsonl_rows,
+)
 from supportdesk.api.models import AuditEntry, AuditPage
 from supportdesk.rules.audit_chain import GENESIS_HASH, ChainBreak, StoredWalker, column_break
 from supportdesk.service.audit import entries as audit
@@ -110,6 +117,46 @@ async def iter_batches(
         if remaining is not None:
             remaining -= len(rows)
         if len(rows) < take:
+            return
+
+
+EXPORT_BATCH = 5000
+"""Rows per read while exporting: each read is short, and a batch's text is written
+and dropped before the next is read, so memory stays flat at any size."""
+
+
+async def iter_export(
+    engine: AsyncEngine,
+    filters: AuditFilter,
+    fmt: ExportFormat,
+    *,
+    after: int = 0,
+    limit: int | None = None,
+    batch: int = EXPORT_BATCH,
+) -> AsyncIterator[tuple[str, int, int]]:
+    """The export's text a batch at a time, oldest first: (text, rows, last seq).
+
+    The database spells each row as the file has it (JSON Lines) or hands the columns
+    over in file order (CSV, written by the C writer): no model and no dict per row.
+    """
+    cursor = after
+    remaining = limit
+    while remaining is None or remaining > 0:
+        take = batch if remaining is None else min(batch, remaining)
+        async with reading(engine) as conn:
+            rows = await audit_log.export_rows(conn, filters, fmt, cursor, take)
+        if not rows:
+            return
+        if fmt == "jsonl":
+            text, cursor = jsonl_rows(rows), int(rows[-1][1])
+        else:
+            text, cursor = csv_rows(rows), int(rows[-1][0])
+        count = len(rows)
+        del rows
+        yield text, count, cursor
+        if remaining is not None:
+            remaining -= count
+        if count < take:
             return
 
 

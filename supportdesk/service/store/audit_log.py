@@ -10,10 +10,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, and_, case, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from supportdesk.api.audit import AuditFilter
+from supportdesk.api.audit import EXPORT_COLUMNS, AuditFilter
 from supportdesk.rules.audit_chain import GENESIS_HASH, HASHED_FIELDS
 from supportdesk.service.store.schema import audit_head, audit_log
 
@@ -170,40 +179,55 @@ async def day_counts(
 # -- verification: the stored text, held to the columns in SQL -----------------------------
 
 
-def _spelled_sqlite() -> str:
+_AT_SQLITE = (
+    "replace(substr(at, 1, 19), ' ', 'T') || CASE WHEN substr(at, 21) IN ('', '000000') "
+    "THEN '' ELSE '.' || substr(at, 21) END || '+00:00'"
+)
+"""`at` as the hashed ISO text, from the text SQLite keeps ('YYYY-MM-DD HH:MM:SS.ffffff')."""
+
+_UTC = "(at AT TIME ZONE 'UTC')"
+_AT_POSTGRESQL = (
+    f"to_char({_UTC}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({_UTC}, 'US') = "
+    f"'000000' THEN '' ELSE '.' || to_char({_UTC}, 'US') END || '+00:00'"
+)
+
+
+def _at_text(dialect: str) -> str:
+    return _AT_POSTGRESQL if dialect == "postgresql" else _AT_SQLITE
+
+
+def _spelled_sqlite(with_hash: bool = False) -> str:
     """The canonical text the row's columns spell, built by SQLite (json_object writes
     the compact form, escaping exactly as the canonical encoder does)."""
-    at = (
-        "replace(substr(at, 1, 19), ' ', 'T') || CASE WHEN substr(at, 21) IN ('', '000000') "
-        "THEN '' ELSE '.' || substr(at, 21) END || '+00:00'"
-    )
-    parts = [f"'{name}', {at if name == 'at' else name}" for name in sorted(HASHED_FIELDS)]
+    parts = [f"'{name}', {_AT_SQLITE if name == 'at' else name}" for name in sorted(HASHED_FIELDS)]
+    if with_hash:
+        parts.append("'hash', hash")
     return f"json_object({', '.join(parts)})"
 
 
-def _spelled_postgresql() -> str:
+def _spelled_postgresql(with_hash: bool = False) -> str:
     """The same text built by PostgreSQL (to_json escapes strings as the encoder does)."""
-    utc = "(at AT TIME ZONE 'UTC')"
-    at = (
-        f"'\"' || to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
-        f"to_char({utc}, 'US') = '000000' THEN '' ELSE '.' || to_char({utc}, 'US') END "
-        "|| '+00:00\"'"
-    )
+    names = [*sorted(HASHED_FIELDS), *(["hash"] if with_hash else [])]
     parts = []
-    for i, name in enumerate(sorted(HASHED_FIELDS)):
-        value = (
-            at
-            if name == "at"
-            else "seq::text"
-            if name == "seq"
-            else (f"coalesce(to_json({name})::text, 'null')")
-        )
+    for i, name in enumerate(names):
+        if name == "at":
+            value = f"'\"' || {_AT_POSTGRESQL} || '\"'"
+        elif name == "seq":
+            value = "seq::text"
+        else:
+            value = f"coalesce(to_json({name})::text, 'null')"
         parts.append(f"'{'{' if i == 0 else ','}\"{name}\":' || {value}")
     return " || ".join(parts) + " || '}'"
 
 
+def _spelled(dialect: str, with_hash: bool = False) -> str:
+    if dialect == "postgresql":
+        return _spelled_postgresql(with_hash)
+    return _spelled_sqlite(with_hash)
+
+
 def _verify_sql(dialect: str) -> str:
-    spelled = _spelled_postgresql() if dialect == "postgresql" else _spelled_sqlite()
+    spelled = _spelled(dialect)
     mark = "$1" if dialect == "postgresql" else "?"
     limit = "$2" if dialect == "postgresql" else "?"
     return (
@@ -251,3 +275,34 @@ async def hash_of(conn: AsyncConnection, seq: int) -> str | None:
         await conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == seq))
     ).scalar_one_or_none()
     return str(found) if found is not None else None
+
+
+# -- export: rows as the file spells them, straight from the driver ---------------------------
+
+
+def export_columns(dialect: str, fmt: str) -> list[ColumnElement[Any]]:
+    """What an export reads per row: for JSON Lines the whole line, spelled by the
+    database from the row's columns (the canonical text plus the hash); for CSV the
+    columns in file order with the time as hashed ISO text."""
+    if fmt == "jsonl":
+        return [literal_column(_spelled(dialect, with_hash=True))]
+    return [
+        literal_column(_at_text(dialect)) if name == "at" else audit_log.c[name]
+        for name in EXPORT_COLUMNS
+    ]
+
+
+async def export_rows(
+    conn: AsyncConnection, filters: AuditFilter, fmt: str, after: int, limit: int
+) -> list[Any]:
+    """Matching rows oldest first after entry `after`, as plain rows (no model, no
+    type conversion per row)."""
+    stmt = (
+        select(*export_columns(conn.dialect.name, fmt))
+        .where(*conditions(filters), audit_log.c.seq > after)
+        .order_by(audit_log.c.seq)
+        .limit(limit)
+    )
+    if fmt == "jsonl":
+        stmt = stmt.add_columns(audit_log.c.seq)  # the keyset cursor (CSV starts with it)
+    return list((await conn.execute(stmt)).all())

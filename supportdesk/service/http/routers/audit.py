@@ -141,8 +141,10 @@ async def _lines(
     """The export's body, a batch at a time."""
     if fmt == "csv" and header:
         yield render("csv", [], header=True).encode("utf-8")
-    async for rows in audit_log.iter_batches(ctx.engine, filters, after=after, limit=max_rows):
-        yield render(fmt, rows, header=False).encode("utf-8")
+    async for text, _rows, _last in audit_log.iter_export(
+        ctx.engine, filters, fmt, after=after, limit=max_rows
+    ):
+        yield text.encode("utf-8")
 
 
 @router.get("/verify", response_model=VerifyStep)
