@@ -165,7 +165,8 @@ class StoredWalker:
         self.last_hash = after_hash if after_seq > 0 else GENESIS_HASH
 
     def feed_all(self, rows: Iterable[tuple[Any, ...]]) -> bool:
-        """Rows of (seq, body, hash, prev_hash, columns_match); False once broken.
+        """Rows of (seq, body as UTF-8 bytes, hash, prev_hash, columns_match); False once
+        broken.
 
         The loop is the whole cost of a verification, so it stays tight.
         """
@@ -180,7 +181,7 @@ class StoredWalker:
                 not same
                 or seq != last_seq + 1
                 or prev_hash != last_hash
-                or sha256(body.encode("utf-8")).hexdigest() != digest
+                or sha256(body).hexdigest() != digest
             ):
                 broken = row
                 break
@@ -199,7 +200,7 @@ class StoredWalker:
             return ChainBreak(seq, "reordered", f"entry {seq} comes after entry {prev_seq}")
         if not same:
             return column_break(seq, body, digest)
-        if body_hash(body) != digest:
+        if hashlib.sha256(body).hexdigest() != digest:
             return ChainBreak(seq, "edited", "its contents no longer match its hash")
         expected = 1 if prev_seq is None else prev_seq + 1
         if seq != expected:
@@ -213,7 +214,7 @@ class StoredWalker:
 
 
 def column_break(
-    seq: int, body: str, digest: str, columns: Mapping[str, Any] | None = None
+    seq: int, body: bytes, digest: str, columns: Mapping[str, Any] | None = None
 ) -> ChainBreak:
     """A row whose columns no longer spell its canonical text: edited, or moved here.
 
@@ -227,7 +228,7 @@ def column_break(
         isinstance(written, dict)
         and isinstance(written.get("seq"), int)
         and written["seq"] != seq
-        and body_hash(body) == digest
+        and hashlib.sha256(body).hexdigest() == digest
     ):
         return ChainBreak(
             seq,

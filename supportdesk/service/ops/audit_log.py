@@ -7,8 +7,9 @@ also what `supportdesk audit` runs directly on the embedded store.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -198,21 +199,37 @@ async def verify_stretch(
         )
     walker = StoredWalker(after_seq, after_hash or GENESIS_HASH)
     head: tuple[int, str] | None = None
+
+    async def fetch(cursor: int, take: int) -> tuple[list[tuple[Any, ...]], tuple[int, str] | None]:
+        async with _snapshot(engine) as conn:
+            rows = await audit_log.chain_rows(conn, cursor, take)
+            # The same snapshot as the last rows: the head must name the last of them.
+            end = await audit_log.head_row(conn) if len(rows) < take else None
+        return rows, end
+
     seen = 0
     exhausted = False
-    while seen < max_entries and walker.first_break is None:
-        take = min(batch, max_entries - seen)
-        async with _snapshot(engine) as conn:
-            rows = await audit_log.chain_rows(conn, walker.last_seq, take)
-            if not walker.feed_all(rows) and walker.first_break is not None:
-                walker.first_break = await _explained(conn, walker.first_break, rows)
-            if len(rows) < take:
-                # The same snapshot as the last rows: the head must name the last of them.
-                head = await audit_log.head_row(conn)
-                exhausted = True
+    take = min(batch, max_entries)
+    rows, head = await fetch(walker.last_seq, take)
+    while True:
+        exhausted = len(rows) < take
         seen += len(rows)
-        if exhausted:
+        following: asyncio.Task[tuple[list[tuple[Any, ...]], tuple[int, str] | None]] | None = None
+        next_take = min(batch, max_entries - seen)
+        if not exhausted and next_take > 0:  # the store reads on while these are hashed
+            following = asyncio.create_task(fetch(int(rows[-1][0]), next_take))
+        if not walker.feed_all(rows) and walker.first_break is not None:
+            if following is not None:
+                following.cancel()
+                with suppress(asyncio.CancelledError):
+                    await following
+            async with reading(engine) as conn:
+                walker.first_break = await _explained(conn, walker.first_break, rows)
             break
+        if following is None:
+            break
+        rows, head = await following
+        take = next_take
     if not exhausted:
         async with reading(engine) as conn:
             head = await audit_log.head_row(conn)

@@ -230,8 +230,9 @@ def _verify_sql(dialect: str) -> str:
     spelled = _spelled(dialect)
     mark = "$1" if dialect == "postgresql" else "?"
     limit = "$2" if dialect == "postgresql" else "?"
+    raw = "convert_to(body, 'UTF8')" if dialect == "postgresql" else "CAST(body AS BLOB)"
     return (
-        f"SELECT seq, body, hash, prev_hash, body = {spelled} AS same FROM audit_log "
+        f"SELECT seq, {raw}, hash, prev_hash, body = {spelled} AS same FROM audit_log "
         f"WHERE seq > {mark} ORDER BY seq LIMIT {limit}"
     )
 
@@ -240,7 +241,7 @@ _VERIFY_SQL = {name: _verify_sql(name) for name in ("sqlite", "postgresql")}
 
 
 async def chain_rows(conn: AsyncConnection, after: int, limit: int) -> list[tuple[Any, ...]]:
-    """(seq, body, hash, prev_hash, columns spell body) oldest first after entry `after`.
+    """(seq, body as bytes, hash, prev_hash, columns spell body) oldest first after `after`.
 
     Read through the driver itself: no row objects, no type conversion, no JSON in
     Python; whether the columns still match the stored text is decided by the database.
