@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     RowMapping,
+    Select,
     and_,
     case,
     func,
@@ -63,6 +64,33 @@ def conditions(filters: AuditFilter) -> list[ColumnElement[bool]]:
     return found
 
 
+def keyset_order(filters: AuditFilter | None, *, newest_first: bool) -> list[Any]:
+    """Order by seq, led by the column of the most selective equality filter.
+
+    That column is constant among the matches, so the order is the same; but now only
+    the composite index (column, seq) gives it, and both planners walk that index and
+    stop at the page's end, instead of walking the primary key and discarding rows.
+    """
+    lead = None
+    if filters is not None:
+        exact_action = (
+            filters.action
+            if filters.action and "." in filters.action and "*" not in filters.action
+            else None
+        )
+        for column, wanted in (
+            (audit_log.c.ticket_id, filters.ticket),
+            (audit_log.c.target_user, filters.user),
+            (audit_log.c.actor, filters.agent),
+            (audit_log.c.action, exact_action),
+        ):
+            if wanted:
+                lead = column
+                break
+    columns = [lead, audit_log.c.seq] if lead is not None else [audit_log.c.seq]
+    return [c.desc() if newest_first else c.asc() for c in columns]
+
+
 async def page(
     conn: AsyncConnection,
     filters: AuditFilter,
@@ -72,16 +100,37 @@ async def page(
     seqs: Sequence[int] | None,
     limit: int,
 ) -> list[RowMapping]:
-    """Newest first, at most `limit` rows."""
-    stmt = select(*VISIBLE).where(*conditions(filters))
+    """Newest first, at most `limit` rows: first which seqs (from the filter's index
+    alone where it can), then those rows by primary key."""
+    stmt = page_statement(filters, before=before, after=after, seqs=seqs, limit=limit)
+    found = [int(seq) for seq in (await conn.execute(stmt)).scalars()]
+    if not found:
+        return []
+    rows = select(*VISIBLE).where(audit_log.c.seq.in_(found)).order_by(audit_log.c.seq.desc())
+    return [r._mapping for r in await conn.execute(rows)]
+
+
+def page_statement(
+    filters: AuditFilter,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    seqs: Sequence[int] | None = None,
+    limit: int = 100,
+) -> Select[Any]:
+    """Which seqs make the page (its plan is tested: a filtered page walks an index).
+
+    Only seq is asked for, so an equality filter is answered from its (column, seq)
+    index alone, and neither planner is tempted to walk the primary key instead.
+    """
+    stmt = select(audit_log.c.seq).where(*conditions(filters))
     if before is not None:
         stmt = stmt.where(audit_log.c.seq < before)
     if after is not None:
         stmt = stmt.where(audit_log.c.seq > after)
     if seqs is not None:
         stmt = stmt.where(audit_log.c.seq.in_(list(seqs)))
-    stmt = stmt.order_by(audit_log.c.seq.desc()).limit(limit)
-    return [r._mapping for r in await conn.execute(stmt)]
+    return stmt.order_by(*keyset_order(filters, newest_first=True)).limit(limit)
 
 
 async def batch_after(
@@ -92,7 +141,7 @@ async def batch_after(
     stmt = (
         select(*VISIBLE)
         .where(*where, audit_log.c.seq > after)
-        .order_by(audit_log.c.seq)
+        .order_by(*keyset_order(filters, newest_first=False))
         .limit(limit)
     )
     return [dict(r) for r in (await conn.execute(stmt)).mappings()]
@@ -293,17 +342,25 @@ def export_columns(dialect: str, fmt: str) -> list[ColumnElement[Any]]:
     ]
 
 
+def export_statement(
+    dialect: str, filters: AuditFilter, fmt: str, after: int, limit: int
+) -> Select[Any]:
+    """One export batch: matching rows oldest first after entry `after`."""
+    stmt = (
+        select(*export_columns(dialect, fmt))
+        .where(*conditions(filters), audit_log.c.seq > after)
+        .order_by(*keyset_order(filters, newest_first=False))
+        .limit(limit)
+    )
+    if fmt == "jsonl":
+        stmt = stmt.add_columns(audit_log.c.seq)  # the keyset cursor (CSV starts with it)
+    return stmt
+
+
 async def export_rows(
     conn: AsyncConnection, filters: AuditFilter, fmt: str, after: int, limit: int
 ) -> list[Any]:
     """Matching rows oldest first after entry `after`, as plain rows (no model, no
     type conversion per row)."""
-    stmt = (
-        select(*export_columns(conn.dialect.name, fmt))
-        .where(*conditions(filters), audit_log.c.seq > after)
-        .order_by(audit_log.c.seq)
-        .limit(limit)
-    )
-    if fmt == "jsonl":
-        stmt = stmt.add_columns(audit_log.c.seq)  # the keyset cursor (CSV starts with it)
+    stmt = export_statement(conn.dialect.name, filters, fmt, after, limit)
     return list((await conn.execute(stmt)).all())
