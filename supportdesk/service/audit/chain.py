@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.rules.audit_chain import GENESIS_HASH, body_hash, canonical_json, entry_body
+from supportdesk.service.store.audit_log import count_hourly, ensure_hourly
 from supportdesk.service.store.schema import audit_head, audit_log
 
 
@@ -30,6 +31,7 @@ async def ensure_audit_head(conn: AsyncConnection) -> None:
         entries = (await conn.execute(select(audit_log.c.seq).limit(1))).first()
         if entries is None:
             await conn.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS_HASH))
+    await ensure_hourly(conn)
 
 
 async def append_audit(
@@ -82,6 +84,7 @@ async def append_audit(
     await conn.execute(
         audit_head.update().where(audit_head.c.id == 1).values(seq=fields["seq"], hash=digest)
     )
+    await count_hourly(conn, at, actor.name, "reset" in action and outcome == "success")
     return int(fields["seq"])
 
 

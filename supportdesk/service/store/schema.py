@@ -345,6 +345,18 @@ Index("ix_audit_target", audit_log.c.target_user, audit_log.c.seq)
 Index("ix_audit_action", audit_log.c.action, audit_log.c.seq)
 Index("ix_audit_ticket", audit_log.c.ticket_id, audit_log.c.seq)
 
+audit_hourly = Table(
+    "audit_hourly",
+    metadata,
+    Column("hour", UTCDateTime, primary_key=True),  # the UTC hour the entries fall in
+    Column("actor", String(64), primary_key=True),
+    Column("total", BigInteger, nullable=False),
+    Column("resets", BigInteger, nullable=False),  # resets done ("reset" in the action, success)
+)
+"""Entries per actor per UTC hour, kept with each append: the lead's chart sums a few
+hundred of these instead of counting the log (issue 13). Informative only: the chain,
+not this, is what verification trusts."""
+
 demo_phones = Table(
     "demo_phones",
     metadata,
