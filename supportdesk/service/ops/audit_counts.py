@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from supportdesk.api.audit import AgentDayCount, AuditCounts, AuditFilter, ReviewQueue
@@ -61,22 +59,20 @@ async def agent_day_counts(
     bounds = [_midnight(day + timedelta(days=1), zone) for day in days[:-1]]
     async with reading(ctx.engine) as conn:
         if _hourly_will_do(filters, [since, until, *bounds]):
-            cells = _cells_from_hours(
-                await audit_log.hourly_counts(conn, since, until, filters.agent), days, bounds
-            )
+            rows = await audit_log.hourly_day_counts(conn, since, until, filters.agent, bounds)
         else:
             rows = await audit_log.day_counts(
                 conn, replace(filters, since=since, until=until), bounds
             )
-            cells = [
-                AgentDayCount(
-                    day=days[int(row.bucket)],
-                    agent=str(row.actor),
-                    total=int(row.total),
-                    resets=int(row.resets or 0),
-                )
-                for row in rows
-            ]
+    cells = [
+        AgentDayCount(
+            day=days[int(row.bucket)],
+            agent=str(row.actor),
+            total=int(row.total),
+            resets=int(row.resets or 0),
+        )
+        for row in rows
+    ]
     cells.sort(key=lambda c: (c.agent, c.day))
     return AuditCounts(
         zone=zone_name, days=days, agents=sorted({c.agent for c in cells}), cells=cells
@@ -89,22 +85,6 @@ def _hourly_will_do(filters: AuditFilter, moments: list[datetime]) -> bool:
     if filters.user or filters.action or filters.outcome or filters.ticket:
         return False
     return all(m.astimezone(UTC).minute == m.second == m.microsecond == 0 for m in moments)
-
-
-def _cells_from_hours(
-    rows: list[Any], days: list[date], bounds: list[datetime]
-) -> list[AgentDayCount]:
-    """Sum each agent's hours into the lead's days (a few hundred rows, never the log)."""
-    sums: dict[tuple[int, str], list[int]] = {}
-    for row in rows:
-        bucket = bisect_right(bounds, row.hour)
-        found = sums.setdefault((bucket, str(row.actor)), [0, 0])
-        found[0] += int(row.total)
-        found[1] += int(row.resets)
-    return [
-        AgentDayCount(day=days[bucket], agent=agent, total=total, resets=resets)
-        for (bucket, agent), (total, resets) in sums.items()
-    ]
 
 
 async def review(

@@ -414,13 +414,34 @@ async def ensure_hourly(conn: AsyncConnection) -> None:
         await rebuild_hourly(conn)
 
 
-async def hourly_counts(
-    conn: AsyncConnection, since: datetime, until: datetime, agent: str | None
+async def hourly_day_counts(
+    conn: AsyncConnection,
+    since: datetime,
+    until: datetime,
+    agent: str | None,
+    bounds: Sequence[datetime],
 ) -> list[Any]:
-    """(hour, actor, total, resets) for the UTC hours in [since, until)."""
-    stmt = select(
-        audit_hourly.c.hour, audit_hourly.c.actor, audit_hourly.c.total, audit_hourly.c.resets
-    ).where(audit_hourly.c.hour >= since, audit_hourly.c.hour < until)
+    """(bucket, actor, total, resets) per lead's day and actor, summed in the database
+    from the hourly counts in [since, until); `bounds` are the midnights between days."""
+    hour = audit_hourly.c.hour
+    bucket = (
+        case(*[(hour < bound, i) for i, bound in enumerate(bounds)], else_=len(bounds))
+        if bounds
+        else literal(0)
+    )
+    inner = select(
+        bucket.label("bucket"),
+        audit_hourly.c.actor.label("actor"),
+        audit_hourly.c.total.label("total"),
+        audit_hourly.c.resets.label("resets"),
+    ).where(hour >= since, hour < until)
     if agent:
-        stmt = stmt.where(audit_hourly.c.actor == agent)
+        inner = inner.where(audit_hourly.c.actor == agent)
+    sub = inner.subquery()
+    stmt = select(
+        sub.c.bucket,
+        sub.c.actor,
+        func.sum(sub.c.total).label("total"),
+        func.sum(sub.c.resets).label("resets"),
+    ).group_by(sub.c.bucket, sub.c.actor)
     return list((await conn.execute(stmt)).all())
