@@ -18,7 +18,7 @@ from supportdesk.service.context import ServiceContext
 from supportdesk.service.ops.audit_log import iter_batches, iter_export, verify_all
 from tests.support import sign_in_as
 
-AWKWARD = 'said "hi"\n\ttab \\ back\x01\x1f é 漢 \u2028 / end'
+AWKWARD = 'said "hi", then\r\n\ttab \\ back\x01\x1f é 漢 \u2028 / end'
 
 
 async def test_awkward_entries_verify_and_export_as_python_spells_them(

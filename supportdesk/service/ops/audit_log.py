@@ -19,7 +19,7 @@ from supportdesk.api.audit import (
     ChainBreakOut,
     ExportFormat,
     VerifyStep,
-    csv_rows,
+    csv_records,
     jsonl_rows,
 )
 from supportdesk.api.models import AuditEntry, AuditPage
@@ -148,10 +148,8 @@ async def iter_export(
             rows = await audit_log.export_rows(conn, filters, fmt, cursor, take)
         if not rows:
             return
-        if fmt == "jsonl":
-            text, cursor = jsonl_rows(rows), int(rows[-1][1])
-        else:
-            text, cursor = csv_rows(rows), int(rows[-1][0])
+        text = jsonl_rows(rows) if fmt == "jsonl" else csv_records(rows)
+        cursor = int(rows[-1][1])
         count = len(rows)
         del rows
         yield text, count, cursor

@@ -331,15 +331,35 @@ async def hash_of(conn: AsyncConnection, seq: int) -> str | None:
 
 
 def export_columns(dialect: str, fmt: str) -> list[ColumnElement[Any]]:
-    """What an export reads per row: for JSON Lines the whole line, spelled by the
-    database from the row's columns (the canonical text plus the hash); for CSV the
-    columns in file order with the time as hashed ISO text."""
+    """What an export reads per row: the whole record, spelled by the database from the
+    row's columns (JSON Lines: the canonical text plus the hash; CSV: the columns in
+    file order, the time as hashed ISO text, quoted as the csv module quotes)."""
     if fmt == "jsonl":
         return [literal_column(_spelled(dialect, with_hash=True))]
-    return [
-        literal_column(_at_text(dialect)) if name == "at" else audit_log.c[name]
-        for name in EXPORT_COLUMNS
-    ]
+    return [literal_column(_csv_record(dialect))]
+
+
+def _csv_field(dialect: str, name: str) -> str:
+    """One CSV field as the csv module writes it (QUOTE_MINIMAL): quoted, with quotes
+    doubled, when it holds a comma, a quote or a line break; NULL as nothing."""
+    if name == "seq":
+        return "CAST(seq AS TEXT)"
+    if name == "at":
+        return f"({_at_text(dialect)})"
+    cr, lf = ("chr(13)", "chr(10)") if dialect == "postgresql" else ("char(13)", "char(10)")
+    found = " OR ".join(
+        f"strpos({name}, {c}) > 0" if dialect == "postgresql" else f"instr({name}, {c}) > 0"
+        for c in ("','", "'\"'", cr, lf)
+    )
+    return (
+        f"CASE WHEN {name} IS NULL THEN '' WHEN {found} "
+        f"THEN '\"' || replace({name}, '\"', '\"\"') || '\"' ELSE {name} END"
+    )
+
+
+def _csv_record(dialect: str) -> str:
+    """A whole CSV record (without its line end), spelled by the database."""
+    return " || ',' || ".join(_csv_field(dialect, name) for name in EXPORT_COLUMNS)
 
 
 def export_statement(
@@ -352,9 +372,7 @@ def export_statement(
         .order_by(*keyset_order(filters, newest_first=False))
         .limit(limit)
     )
-    if fmt == "jsonl":
-        stmt = stmt.add_columns(audit_log.c.seq)  # the keyset cursor (CSV starts with it)
-    return stmt
+    return stmt.add_columns(audit_log.c.seq)  # the keyset cursor
 
 
 async def export_rows(
