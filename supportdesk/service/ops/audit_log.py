@@ -145,6 +145,7 @@ async def iter_export(
     while remaining is None or remaining > 0:
         take = batch if remaining is None else min(batch, remaining)
         async with reading(engine) as conn:
+            await audit_log.prefer_indexes(conn)
             rows = await audit_log.export_rows(conn, filters, fmt, cursor, take)
         if not rows:
             return
