@@ -9,9 +9,11 @@ and prints:
   the first page, a filtered page (one agent's resets over the last 7 days),
   a page filtered by user, and a deep page (keyset cursor near the oldest entry);
 - export rows per second and memory: the CLI's direct export of the whole log to
-  CSV, run in a child process so its peak RSS is its own; plus one agent's
+  CSV and to JSON Lines, each in a child process so its peak RSS is its own (given
+  above the child's baseline once imported and connected); plus one agent's
   entries exported over the API in chunks, as the desk does;
-- verify entries per second over the whole chain.
+- verify entries per second over the whole chain, beside a plain SHA-256 chain over
+  the same stored entry bytes in the same run.
 
     .venv/bin/python bench/audit.py [--entries 1000000] [--pg-url URL] [--no-sqlite]
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import random
 import statistics
@@ -40,13 +43,14 @@ from sqlalchemy import select, text
 from supportdesk.api.audit import AuditFilter
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.embedded import client_for
-from supportdesk.rules.audit_chain import canonical_json, entry_hash
+from supportdesk.rules.audit_chain import body_hash, canonical_json, entry_body
 from supportdesk.service.clock import Clock
 from supportdesk.service.context import ServiceContext, open_context
 from supportdesk.service.demo.seed import seed_world
 from supportdesk.service.demo.world import demo_world
 from supportdesk.service.ops.audit_log import verify_all
 from supportdesk.service.settings import ServiceSettings
+from supportdesk.service.store.audit_log import chain_rows, rebuild_hourly
 from supportdesk.service.store.engine import drop_schema, make_engine, sqlite_url
 from supportdesk.service.store.schema import agents, audit_head, audit_log
 
@@ -77,32 +81,42 @@ OUTCOMES = [("success", 90), ("failed", 6), ("refused", 4)]
 CHECKS = [["video call"], ["video call", "manager confirmed"], ["known device"], []]
 
 EXPORT_CHILD = """
-import asyncio, resource, sys, time
+import asyncio, sys, time
+from sqlalchemy import text
 from supportdesk.api.audit import AuditFilter, render
 from supportdesk.service.store.engine import make_engine
-from supportdesk.service.ops.audit_log import iter_batches
+from supportdesk.service.ops.audit_log import iter_export
 
 
-async def main(url, out):
-    imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def status_kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+async def main(url, out, fmt):
     engine = make_engine(url)
+    async with engine.connect() as conn:  # connected and warm: the baseline
+        await conn.execute(text("SELECT 1"))
+    baseline = status_kib("VmRSS")
     rows = 0
-    settled = 0
     start = time.perf_counter()
     with open(out, "w", encoding="utf-8", newline="") as handle:
-        handle.write(render("csv", [], header=True))
-        async for batch in iter_batches(engine, AuditFilter()):
-            handle.write(render("csv", batch, header=False))
-            rows += len(batch)
-            if not settled:
-                settled = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if fmt == "csv":
+            handle.write(render("csv", [], header=True))
+        async for chunk, count, _last in iter_export(engine, AuditFilter(), fmt):
+            handle.write(chunk)
+            rows += count
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the (big) parent.
+    peak = status_kib("VmHWM")
     await engine.dispose()
-    print(rows, elapsed, imported, settled, peak)
+    print(rows, elapsed, baseline, peak)
 
 
-asyncio.run(main(sys.argv[1], sys.argv[2]))
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))
 """
 
 
@@ -162,8 +176,9 @@ async def build(ctx: ServiceContext, entries: int) -> float:
                 "request_id": f"{rng.getrandbits(64):016x}",
                 "prev_hash": prev,
             }
-            prev = entry_hash(fields)
-            rows.append({**fields, "at": at, "hash": prev})
+            body = entry_body(fields)
+            prev = body_hash(body)
+            rows.append({**fields, "at": at, "hash": prev, "body": body})
         async with ctx.engine.begin() as conn:
             if postgres:
                 raw = await conn.get_raw_connection()
@@ -177,6 +192,7 @@ async def build(ctx: ServiceContext, entries: int) -> float:
                 await conn.execute(audit_log.insert(), rows)
     async with ctx.engine.begin() as conn:
         await conn.execute(audit_head.update().values(seq=seq, hash=prev))
+        await rebuild_hourly(conn)  # what appends keep up one entry at a time
         await conn.execute(text("ANALYZE"))
     return time.perf_counter() - began
 
@@ -205,19 +221,58 @@ async def latency(call: Callable[[], Awaitable[object]], runs: int) -> tuple[flo
     return statistics.median(samples), statistics.quantiles(samples, n=20)[18]
 
 
-def export_in_child(url: str) -> tuple[int, float, float, float, float]:
+def export_in_child(url: str, fmt: str) -> tuple[int, float, float, float, int]:
+    """(rows, seconds, baseline MiB, peak MiB, file bytes): a child's own peak RSS, above
+    its baseline once imported and connected."""
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "audit.csv"
+        out = Path(folder) / f"audit.{fmt}"
         done = subprocess.run(
-            [sys.executable, "-c", EXPORT_CHILD, url, str(out)],
+            [sys.executable, "-c", EXPORT_CHILD, url, str(out), fmt],
             capture_output=True,
             text=True,
             check=True,
         )
         size = out.stat().st_size
-    rows, elapsed, imported, settled, peak = done.stdout.split()
-    print(f"  export file: {size / 1e6:.0f} MB of CSV")
-    return int(rows), float(elapsed), int(imported) / 1024, int(settled) / 1024, int(peak) / 1024
+    rows, elapsed, baseline, peak = done.stdout.split()
+    return int(rows), float(elapsed), int(baseline) / 1024, int(peak) / 1024, size
+
+
+async def plain_chain_and_verify(ctx: ServiceContext) -> None:
+    """verify through the service, beside a plain SHA-256 chain over the same stored
+    bytes (read first, only the hashing timed), in the same run."""
+    hashing = 0.0
+    count = 0
+    after = 0
+    prev = "0" * 64
+    sha256 = hashlib.sha256
+    while True:
+        async with ctx.engine.connect() as conn:
+            rows = await chain_rows(conn, after, 20_000)
+        if not rows:
+            break
+        bodies = [(r[1], r[2]) for r in rows]
+        began = time.perf_counter()
+        for body, digest in bodies:
+            if sha256(body).hexdigest() != digest:
+                raise SystemExit("the bench's own log does not hash")
+            prev = digest
+        hashing += time.perf_counter() - began
+        count += len(bodies)
+        after = int(rows[-1][0])
+    plain = count / hashing if hashing else 0.0
+    began = time.perf_counter()
+    steps = [step async for step in verify_all(ctx.engine, max_entries=500_000)]
+    elapsed = time.perf_counter() - began
+    verdict = steps[-1]
+    rate = verdict.last_seq / elapsed
+    print(
+        f"  verify: {rate:,.0f} entries/s ({verdict.summary}, {elapsed:.1f} s); "
+        f"{rate / plain:.0%} of the plain chain"
+    )
+    print(
+        f"  plain SHA-256 chain over the same entry bytes: {plain:,.0f} entries/s "
+        f"({count:,} entries, prev {prev[:8]}…)"
+    )
 
 
 async def bench(name: str, url: str, entries: int, fresh: bool, runs: int) -> None:
@@ -232,6 +287,18 @@ async def bench(name: str, url: str, entries: int, fresh: bool, runs: int) -> No
             ("first page", lambda: client.audit_find(AuditFilter(), limit=100)),
             ("filtered page (agent, resets, 7 days)", lambda: client.audit_find(week, limit=100)),
             ("filtered page (one user)", lambda: client.audit_find(AuditFilter(user="u1234"))),
+            (
+                "filtered page (one agent)",
+                lambda: client.audit_find(AuditFilter(agent="agent-07"), limit=100),
+            ),
+            (
+                "filtered page (one action)",
+                lambda: client.audit_find(AuditFilter(action="password.reset"), limit=100),
+            ),
+            (
+                "filtered page (one ticket)",
+                lambda: client.audit_find(AuditFilter(ticket="T-4242"), limit=100),
+            ),
             (
                 "deep page (cursor near the oldest)",
                 lambda: client.audit_find(AuditFilter(), before=max(2, entries // 100), limit=100),
@@ -251,13 +318,13 @@ async def bench(name: str, url: str, entries: int, fresh: bool, runs: int) -> No
             median, p95 = await latency(call, max(5, runs // 6))
             print(f"  {label:<40} median {median:7.1f} ms   p95 {p95:7.1f} ms")
 
-        rows, elapsed, imported, settled, peak = export_in_child(url)
-        print(
-            f"  export, whole log to CSV (direct): {rows / elapsed:,.0f} rows/s "
-            f"({rows:,} rows in {elapsed:.1f} s)\n"
-            f"  export memory (child process RSS): peak {peak:.0f} MB; {settled:.0f} MB after "
-            f"the first batch, {imported:.0f} MB after imports"
-        )
+        for fmt, name in (("csv", "CSV"), ("jsonl", "JSON Lines")):
+            rows, elapsed, baseline, peak, size = export_in_child(url, fmt)
+            print(
+                f"  export, whole log to {name} (direct): {rows / elapsed:,.0f} rows/s "
+                f"({rows:,} rows in {elapsed:.1f} s, {size / 1e6:.0f} MB); peak memory "
+                f"{peak - baseline:.0f} MiB above the baseline of {baseline:.0f} MiB"
+            )
         began = time.perf_counter()
         got = 0
         async for _entry, _fraction in client.audit_export(AuditFilter(agent="demo-agent2")):
@@ -266,15 +333,7 @@ async def bench(name: str, url: str, entries: int, fresh: bool, runs: int) -> No
         print(
             f"  export, one agent over the API (chunks): {got / elapsed:,.0f} rows/s ({got:,} rows)"
         )
-
-        began = time.perf_counter()
-        steps = [step async for step in verify_all(ctx.engine)]
-        elapsed = time.perf_counter() - began
-        verdict = steps[-1]
-        print(
-            f"  verify: {verdict.last_seq / elapsed:,.0f} entries/s "
-            f"({verdict.summary}, {elapsed:.1f} s)"
-        )
+        await plain_chain_and_verify(ctx)
         await client.aclose()
     finally:
         await ctx.engine.dispose()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.cli import main
@@ -22,7 +22,7 @@ from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.clock import Clock
 from supportdesk.service.context import open_context
 from supportdesk.service.store.engine import make_engine, sqlite_url
-from supportdesk.service.store.schema import audit_log
+from supportdesk.service.store.schema import audit_head, audit_log
 from tests.support import FROZEN_NOW, agent_code, fast_settings
 
 RESETS = [
@@ -138,7 +138,7 @@ def test_verify_exits_1_and_prints_the_first_bad_entry(
     assert main(["audit", "verify"]) == 1
     out = capsys.readouterr().out
     assert out.startswith(
-        f"broken at entry {victim} (edited): its contents no longer match its hash"
+        f"broken at entry {victim} (edited): its actor no longer matches its hash"
     )
     assert "nobody" in out and "u1002" in out
 
@@ -266,3 +266,59 @@ def test_the_log_records_the_format_the_file_is_written_in(
     assert main(["--api", "http://audit.test", *argv]) == 0
     [recorded] = exports_recorded(store)
     assert recorded["format"] == fmt
+
+
+# -- receipts: the head anchored outside the store ---------------------------------------------
+
+
+def cut_newest(store: Path, count: int) -> None:
+    """A forger with the store: drop the newest entries and rewrite the head to match."""
+
+    async def cut() -> None:
+        engine = make_engine(sqlite_url(store))
+        async with engine.begin() as conn:
+            newest = (await conn.execute(select(func.max(audit_log.c.seq)))).scalar_one()
+            keep = newest - count
+            kept = (
+                await conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == keep))
+            ).scalar_one()
+            await conn.execute(delete(audit_log).where(audit_log.c.seq > keep))
+            await conn.execute(update(audit_head).values(seq=keep, hash=kept))
+        await engine.dispose()
+
+    asyncio.run(cut())
+
+
+def test_an_export_keeps_a_receipt_that_verify_holds_the_log_to(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "audit.jsonl"
+    assert main(["audit", "export", "--format", "jsonl", "--out", str(out), "--quiet"]) == 0
+    receipt_file = tmp_path / "audit.jsonl.receipt.json"
+    receipt = json.loads(receipt_file.read_text(encoding="utf-8"))
+    exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert receipt["seq"] == exported[-1]["seq"]
+    assert receipt["head_hash"] == exported[-1]["hash"]  # the file reaches the receipt's head
+    assert set(receipt) >= {"seq", "head_hash", "at", "signature", "public_key"}
+    capsys.readouterr()
+
+    assert main(["audit", "verify", "--quiet", "--receipt", str(receipt_file)]) == 0
+    assert "holds" in capsys.readouterr().out
+
+    cut_newest(store, 2)
+    assert main(["audit", "verify", "--quiet"]) == 0  # the walk alone is fooled
+    capsys.readouterr()
+    assert main(["audit", "verify", "--quiet", "--receipt", str(receipt_file)]) == 1
+    out_text = capsys.readouterr().out
+    assert "truncated" in out_text
+    assert f"entries {receipt['seq'] - 1}..{receipt['seq']}" in out_text
+
+
+def test_verify_saves_a_receipt_only_when_intact(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "today.receipt.json"
+    assert main(["audit", "verify", "--quiet", "--save-receipt", str(saved)]) == 0
+    assert json.loads(saved.read_text(encoding="utf-8"))["kind"] == "supportdesk-audit-receipt"
+    assert main(["audit", "verify", "--quiet", "--receipt", str(tmp_path / "nope.json")]) == 2
+    assert "cannot read the receipt" in capsys.readouterr().err

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Literal
 
 import httpx
+from pydantic import Field
 
 from supportdesk.api.base import ClientBase, _raise_for_status
 from supportdesk.api.errors import ServiceUnavailable
 from supportdesk.api.models import AuditEntry, AuditPage, Wire
+from supportdesk.rules.audit_chain import HASHED_FIELDS, canonical_json
 
 ExportFormat = Literal["csv", "jsonl"]
 BreakKind = Literal["edited", "missing", "reordered"]
@@ -102,12 +103,16 @@ def _text(value: Any) -> Any:
     return value
 
 
+def jsonl_line(entry: Mapping[str, Any]) -> str:
+    """One entry as a JSON Lines record: its canonical text (the hashed fields, sorted,
+    compact) with its hash added last. The service spells the very same line in SQL."""
+    body = canonical_json({name: _text(entry[name]) for name in HASHED_FIELDS})
+    return f'{body[:-1]},"hash":{canonical_json(entry["hash"])}}}\n'
+
+
 def jsonl_lines(entries: Iterable[Mapping[str, Any]]) -> str:
-    """One JSON object per line, fields in column order, times as hashed (ISO)."""
-    return "".join(
-        json.dumps({name: _text(entry[name]) for name in EXPORT_COLUMNS}, ensure_ascii=False) + "\n"
-        for entry in entries
-    )
+    """One JSON object per line, times as hashed (ISO)."""
+    return "".join(jsonl_line(entry) for entry in entries)
 
 
 def csv_lines(entries: Iterable[Mapping[str, Any]], *, header: bool = False) -> str:
@@ -119,6 +124,18 @@ def csv_lines(entries: Iterable[Mapping[str, Any]], *, header: bool = False) -> 
     for entry in entries:
         writer.writerow(["" if entry[n] is None else _text(entry[n]) for n in EXPORT_COLUMNS])
     return out.getvalue()
+
+
+def csv_records(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows whose first value is the whole CSV record, spelled by the store."""
+    text = "\r\n".join([row[0] for row in rows])
+    return text + "\r\n" if text else ""
+
+
+def jsonl_rows(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows whose first value is the whole line, spelled by the store."""
+    text = "\n".join([row[0] for row in rows])
+    return text + "\n" if text else ""
 
 
 def render(fmt: ExportFormat, entries: Iterable[Mapping[str, Any]], *, header: bool) -> str:
@@ -153,6 +170,34 @@ class VerifyStep(Wire):
     @property
     def intact(self) -> bool:
         return self.first_break is None
+
+
+ReceiptVerdict = Literal["holds", "truncated", "emptied", "head_missing", "rewritten", "forged"]
+
+
+class AuditReceipt(Wire):
+    """The chain's head at a moment, signed by the service's key (Ed25519).
+
+    Kept outside the service (beside an export, on the lead's desk), it later proves
+    the log still holds that head: cutting the newest entries cannot be hidden.
+    """
+
+    kind: Literal["supportdesk-audit-receipt"] = "supportdesk-audit-receipt"
+    seq: int = Field(ge=0, le=2**63 - 1)
+    head_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    at: str = Field(max_length=64, description="when it was signed (ISO 8601)")
+    key_id: str = Field(max_length=64, description="fingerprint of the signing key")
+    public_key: str = Field(max_length=128, description="the Ed25519 public key, base64")
+    signature: str = Field(max_length=256, description="over kind, seq, head_hash and at")
+
+
+class ReceiptCheck(Wire):
+    """Whether today's log still holds a receipt's head, and if not, how it was cut."""
+
+    verdict: ReceiptVerdict
+    holds: bool
+    explanation: str
+    summary: str
 
 
 class AgentDayCount(Wire):
@@ -249,10 +294,20 @@ class AuditCalls(ClientBase):
                         first_seq = int(response.headers.get(FIRST_SEQ_HEADER, "1"))
                         head_seq = int(response.headers.get(HEAD_SEQ_HEADER, "0"))
                     span = max(1, head_seq - first_seq + 1)
-                    async for line in response.aiter_lines():
-                        if not line.strip():
-                            continue
-                        entry = _export_entry(line)
+                    # Records end at "\n" only: a note may hold U+2028, which splitlines()
+                    # (and so httpx's aiter_lines) would take for a line break.
+                    rest = b""
+                    async for chunk in response.aiter_bytes():
+                        *lines, rest = (rest + chunk).split(b"\n")
+                        for line in lines:
+                            if not line.strip():
+                                continue
+                            entry = _export_entry(line)
+                            got += 1
+                            after = entry.seq
+                            yield entry, min(1.0, max(0.0, (entry.seq - first_seq + 1) / span))
+                    if rest.strip():
+                        entry = _export_entry(rest)
                         got += 1
                         after = entry.seq
                         yield entry, min(1.0, max(0.0, (entry.seq - first_seq + 1) / span))
@@ -298,6 +353,14 @@ class AuditCalls(ClientBase):
             zone=zone,
         )
 
+    async def audit_receipt(self) -> AuditReceipt:
+        """A signed receipt of the chain's head as it is now."""
+        return await self._get("/v1/audit/receipt", AuditReceipt)
+
+    async def audit_check_receipt(self, receipt: AuditReceipt) -> ReceiptCheck:
+        """Whether the service's log still holds the head a receipt names."""
+        return await self._post("/v1/audit/receipt/check", ReceiptCheck, receipt)
+
     def _headers(self) -> dict[str, str]:
         """What `ClientBase._send` would send; streamed calls cannot go through it."""
         headers = {"X-Request-ID": uuid.uuid4().hex}
@@ -306,7 +369,7 @@ class AuditCalls(ClientBase):
         return headers
 
 
-def _export_entry(line: str) -> AuditEntry:
+def _export_entry(line: bytes) -> AuditEntry:
     try:
         return AuditEntry.model_validate_json(line)
     except ValueError as exc:

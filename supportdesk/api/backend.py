@@ -11,7 +11,15 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Literal, Protocol
 
-from supportdesk.api.audit import AuditCounts, AuditFilter, ExportFormat, ReviewQueue, VerifyStep
+from supportdesk.api.audit import (
+    AuditCounts,
+    AuditFilter,
+    AuditReceipt,
+    ExportFormat,
+    ReceiptCheck,
+    ReviewQueue,
+    VerifyStep,
+)
 from supportdesk.api.models import (
     AgentSession,
     AuditEntry,
@@ -248,6 +256,10 @@ class DeskBackend(Protocol):
     ) -> AsyncIterator[tuple[AuditEntry, float]]: ...
 
     def audit_verify(self, *, max_entries: int = 50_000) -> AsyncIterator[VerifyStep]: ...
+
+    async def audit_receipt(self) -> AuditReceipt: ...
+
+    async def audit_check_receipt(self, receipt: AuditReceipt) -> ReceiptCheck: ...
 
     async def audit_counts(self, filters: AuditFilter, zone: str) -> AuditCounts: ...
 

@@ -23,12 +23,20 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from supportdesk.api.audit import AuditFilter, ExportFormat, VerifyStep
+    from supportdesk.api.audit import (
+        AuditFilter,
+        AuditReceipt,
+        ExportFormat,
+        ReceiptCheck,
+        VerifyStep,
+    )
     from supportdesk.api.client import SupportDeskClient
     from supportdesk.config import DeskSettings
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_BROKEN = 1
@@ -73,6 +81,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     export.add_argument("--outcome", help="success, failed, refused, …")
     export.add_argument("--ticket", help="only this ticket")
     export.add_argument("--out", type=Path, metavar="FILE", help="write here (default: stdout)")
+    export.add_argument(
+        "--receipt",
+        type=Path,
+        metavar="FILE",
+        help="keep a signed receipt of the log's head here (default with --out: "
+        "FILE.receipt.json); `audit verify --receipt` proves the log still holds it",
+    )
     _common(export)
     export.set_defaults(func=run_export)
 
@@ -80,7 +95,21 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "verify",
         help="walk the hash chain: exit 0 intact, 1 broken",
         description="Walk the whole chain. Prints 'intact, N entries' (exit 0) or the first "
-        "entry where it breaks and how: edited, missing or reordered (exit 1).",
+        "entry where it breaks and how: edited, missing or reordered (exit 1). With --receipt, "
+        "also proves the log still holds the head a receipt recorded: entries cut after it, "
+        "a deleted head row or an emptied log are named (exit 1).",
+    )
+    verify.add_argument(
+        "--receipt",
+        type=Path,
+        metavar="FILE",
+        help="a receipt kept from an earlier export or verify",
+    )
+    verify.add_argument(
+        "--save-receipt",
+        type=Path,
+        metavar="FILE",
+        help="when intact, keep a signed receipt of today's head here",
     )
     _common(verify)
     verify.set_defaults(func=run_verify)
@@ -128,14 +157,19 @@ async def _export(args: argparse.Namespace) -> int:
     filters = _filters(args, _zone(args, settings))
     fmt: ExportFormat = args.fmt
     progress = Progress(enabled=not args.quiet and args.out is not None)
+    receipt_path: Path | None = args.receipt or (
+        args.out.with_name(args.out.name + ".receipt.json") if args.out is not None else None
+    )
     with _Output(args.out) as out:
         written = 0
         if fmt == "csv":
             out.write(render("csv", [], header=True))
         async with _store(settings, args) as store:
-            async for batch, fraction in store.export(filters, fmt):
-                out.write(render(fmt, batch, header=False))
-                written += len(batch)
+            if receipt_path is not None:  # the head before the export: the file reaches it
+                _save_receipt(receipt_path, await store.receipt())
+            async for text, rows, fraction in store.export(filters, fmt):
+                out.write(text)
+                written += rows
                 progress.show(f"exporting… {written} entries", fraction)
     progress.done(f"exported {written} entries" + (f" to {args.out}" if args.out else ""))
     return EXIT_OK
@@ -176,6 +210,7 @@ class _Output:
 async def _verify(args: argparse.Namespace) -> int:
     settings = _settings(args)
     progress = Progress(enabled=not args.quiet)
+    receipt = _load_receipt(args.receipt) if args.receipt is not None else None
     async with _store(settings, args) as store:
         last: VerifyStep | None = None
         async for step in store.verify():
@@ -185,8 +220,15 @@ async def _verify(args: argparse.Namespace) -> int:
         assert last is not None
         progress.done("")
         print(last.summary)
+        held = True
+        if receipt is not None:
+            check = await store.check_receipt(receipt)
+            print(check.summary)
+            held = check.holds
         if last.first_break is None:
-            return EXIT_OK
+            if held and args.save_receipt is not None:
+                _save_receipt(args.save_receipt, await store.receipt())
+            return EXIT_OK if held else EXIT_BROKEN
         entry = await store.entry(last.first_break.seq)
         if entry is None:
             print(f"entry {last.first_break.seq} is not in the log")
@@ -196,6 +238,26 @@ async def _verify(args: argparse.Namespace) -> int:
         return EXIT_BROKEN
 
 
+def _save_receipt(path: Path, receipt: AuditReceipt) -> None:
+    try:
+        path.write_text(receipt.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot write the receipt {path}: {exc.strerror}") from exc
+
+
+def _load_receipt(path: Path) -> AuditReceipt:
+    from pydantic import ValidationError
+
+    from supportdesk.api.audit import AuditReceipt
+
+    try:
+        return AuditReceipt.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise CommandError(f"cannot read the receipt {path}: {exc.strerror}") from exc
+    except ValidationError as exc:
+        raise CommandError(f"{path} is not an audit receipt") from exc
+
+
 # -- the two back ends ---------------------------------------------------------------------------
 
 
@@ -203,11 +265,12 @@ async def _verify(args: argparse.Namespace) -> int:
 class _Store:
     """What export and verify need, the same whether the store is here or behind an API."""
 
-    export: Callable[
-        [AuditFilter, ExportFormat], AsyncIterator[tuple[list[Mapping[str, Any]], float]]
-    ]
+    export: Callable[[AuditFilter, ExportFormat], AsyncIterator[tuple[str, int, float]]]
+    """The export's text a batch at a time: (text, entries in it, how far through)."""
     verify: Callable[[], AsyncIterator[VerifyStep]]
     entry: Callable[[int], Awaitable[dict[str, Any] | None]]
+    receipt: Callable[[], Awaitable[AuditReceipt]]
+    check_receipt: Callable[[AuditReceipt], Awaitable[ReceiptCheck]]
 
 
 @asynccontextmanager
@@ -224,26 +287,48 @@ async def _store(settings: DeskSettings, args: argparse.Namespace) -> AsyncItera
 async def _embedded(settings: DeskSettings) -> AsyncIterator[_Store]:
     """Straight at the store file: no service, no sign-in (the file is the log)."""
     from supportdesk.service.demo.store import open_demo_context
-    from supportdesk.service.ops import audit_log
+    from supportdesk.service.ops import audit_log, audit_receipts
 
     ctx = await open_demo_context(settings.data_dir)
     engine = ctx.engine
 
     async def export(
-        filters: AuditFilter, _fmt: ExportFormat
-    ) -> AsyncIterator[tuple[list[Mapping[str, Any]], float]]:
+        filters: AuditFilter, fmt: ExportFormat
+    ) -> AsyncIterator[tuple[str, int, float]]:
         first, head = await audit_log.export_bounds(engine, filters)
         span = max(1, head - first + 1)
-        async for rows in audit_log.iter_batches(engine, filters):
-            yield list(rows), min(1.0, (int(rows[-1]["seq"]) - first + 1) / span)
+        async for text, rows, last in audit_log.iter_export(engine, filters, fmt):
+            yield text, rows, min(1.0, (last - first + 1) / span)
 
     async def entry(seq: int) -> dict[str, Any] | None:
         return await audit_log.entry(engine, seq)
 
+    async def receipt() -> AuditReceipt:
+        return await _local(audit_receipts.issue_receipt(ctx))
+
+    async def check_receipt(found: AuditReceipt) -> ReceiptCheck:
+        return await _local(audit_receipts.check_receipt(ctx, found))
+
     try:
-        yield _Store(export=export, verify=lambda: audit_log.verify_all(engine), entry=entry)
+        yield _Store(
+            export=export,
+            verify=lambda: audit_log.verify_all(engine),
+            entry=entry,
+            receipt=receipt,
+            check_receipt=check_receipt,
+        )
     finally:
         await engine.dispose()
+
+
+async def _local(call: Awaitable[T]) -> T:
+    """An operation run here: its refusal is the command's."""
+    from supportdesk.service.errors import ServiceError
+
+    try:
+        return await call
+    except ServiceError as exc:
+        raise CommandError(exc.message) from exc
 
 
 async def connect_remote(url: str, timeout_s: float) -> SupportDeskClient:
@@ -271,16 +356,18 @@ async def _remote(settings: DeskSettings, args: argparse.Namespace) -> AsyncIter
 
         async def export(
             filters: AuditFilter, fmt: ExportFormat
-        ) -> AsyncIterator[tuple[list[Mapping[str, Any]], float]]:
+        ) -> AsyncIterator[tuple[str, int, float]]:
+            from supportdesk.api.audit import render
+
             batch: list[Mapping[str, Any]] = []
             fraction = 0.0
             async for entry, fraction in client.audit_export(filters, saved_as=fmt):
                 batch.append(entry.model_dump())
                 if len(batch) >= WRITE_BATCH:
-                    yield batch, fraction
+                    yield render(fmt, batch, header=False), len(batch), fraction
                     batch = []
             if batch:
-                yield batch, fraction
+                yield render(fmt, batch, header=False), len(batch), fraction
 
         async def entry(seq: int) -> dict[str, Any] | None:
             from supportdesk.api.audit import AuditFilter
@@ -289,7 +376,13 @@ async def _remote(settings: DeskSettings, args: argparse.Namespace) -> AsyncIter
             return page.entries[0].model_dump() if page.entries else None
 
         try:
-            yield _Store(export=export, verify=client.audit_verify, entry=entry)
+            yield _Store(
+                export=export,
+                verify=client.audit_verify,
+                entry=entry,
+                receipt=client.audit_receipt,
+                check_receipt=client.audit_check_receipt,
+            )
         except ApiError as exc:
             raise CommandError(exc.message) from exc
     finally:

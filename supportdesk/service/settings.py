@@ -71,3 +71,6 @@ class ServiceSettings(BaseSettings):
     intake_per_sender_day: int = 60
     intake_triage: bool = True
     """Triage each new ticket on arrival (the classifier runs in a thread)."""
+    # The Ed25519 key that signs audit receipts: a file outside the store, never served.
+    # Default: beside a SQLite store; PostgreSQL deployments name one (issue 11).
+    audit_key_file: str | None = None

@@ -63,13 +63,14 @@ def test_entries_out_of_order_are_reordered() -> None:
     assert report.first_break.seq == 3
 
 
-def test_a_rehashed_forgery_breaks_at_the_next_entry() -> None:
+def test_a_rehashed_forgery_is_named_as_an_edit_of_that_entry() -> None:
     entries = chain(4)
     entries[1]["reason"] = "forged"
     entries[1]["hash"] = entry_hash(entries[1])
     report = verify_chain(entries)
     assert report.first_break is not None
-    assert report.first_break.seq == 3
+    assert (report.first_break.seq, report.first_break.kind) == (2, "edited")
+    assert "entry 3 records a different hash" in report.first_break.explanation
 
 
 def test_a_walk_resumes_after_a_checked_entry() -> None:

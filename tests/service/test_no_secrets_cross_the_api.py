@@ -3,13 +3,16 @@ anything secret in any response: seeds, codes, password hashes, full phone numbe
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
+from supportdesk.service.audit.receipts import key_path, load_or_create_key
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.http.app import build_app
 from supportdesk.service.store.schema import (
@@ -104,6 +107,14 @@ def sample_body(method: str, path: str, username: str, code: str) -> dict[str, A
         # signature), so nothing is made and nothing could leak.
         ("post", "/v1/intake/messenger"): {"event_id": "walk"},
         ("post", "/v1/intake/chatwoot"): {"event": "message_created"},
+        ("post", "/v1/audit/receipt/check"): {
+            "seq": 1,
+            "head_hash": "0" * 64,
+            "at": "2026-11-27T16:00:00+00:00",
+            "key_id": "none",
+            "public_key": "AAAA",
+            "signature": "AAAA",
+        },
     }
     if (method, path) not in bodies:
         raise AssertionError(f"add a sample request for {method.upper()} {path} to this walk")
@@ -132,7 +143,22 @@ async def secrets_of(ctx: ServiceContext) -> set[str]:
         )
         # The demo inbox stands for the user's own phone and mailbox: whole bodies are secret.
         found |= set((await conn.execute(select(message_outbox.c.body))).scalars())
+    found |= receipt_key_secrets(ctx)
     return found
+
+
+def receipt_key_secrets(ctx: ServiceContext) -> set[str]:
+    """The audit receipts' signing key, once made: its file and its raw private bytes."""
+    path = key_path(ctx.settings.db_url, ctx.settings.audit_key_file)
+    if not path.exists():
+        return set()
+    pem = path.read_text(encoding="ascii")
+    lines = {line for line in pem.splitlines() if line and not line.startswith("-----")}
+    key = load_or_create_key(path)
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return lines | {base64.b64encode(raw).decode("ascii"), raw.hex()}
 
 
 CODE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(?![0-9A-Za-z])")

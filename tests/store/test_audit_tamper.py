@@ -1,19 +1,26 @@
 """Tampering directly in the database, on SQLite and PostgreSQL: verify names the first
-bad entry and says how the chain broke (edited, missing, reordered)."""
+bad entry and says how the chain broke (edited, missing, reordered).
+
+Each entry's canonical text is stored with the row and hashed as stored; the columns a
+lead sees are checked against it by the database, so editing any one of them (or the
+text, or a hash) breaks the chain at that entry.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, select, update
 
 from supportdesk.api.audit import VerifyStep
 from supportdesk.api.client import SupportDeskClient
-from supportdesk.rules.audit_chain import entry_hash
+from supportdesk.rules.audit_chain import entry_body, entry_hash
 from supportdesk.service.audit import Actor, append_audit, row_to_chain_fields
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.ops.audit_log import verify_all
-from supportdesk.service.store.schema import audit_log
+from supportdesk.service.store.schema import audit_head, audit_log
 from tests.support import sign_in_as
 
 ENTRIES = 12
@@ -67,7 +74,48 @@ async def test_an_untouched_log_is_intact(any_ctx: ServiceContext) -> None:
     assert found.summary == f"intact, {seqs[-1]} entries"
 
 
-async def test_an_edited_field_is_named(
+EDITS: dict[str, Any] = {
+    "actor": "demo-agent2",
+    "actor_role": "lead",
+    "action": "mfa.remove",
+    "target_user": "u9999",
+    "ticket_id": "T-9999",
+    "reason": "nothing to see",
+    "verification": '["known device"]',
+    "outcome": "refused",
+    "detail": '{"n":1}',
+    "request_id": "forged",
+    "prev_hash": "f" * 64,
+    "hash": "e" * 64,
+    "body": "{}",
+}
+"""A new value for every stored column but seq (and `at`, shifted below)."""
+
+
+@pytest.mark.parametrize("column", [*EDITS, "at"])
+async def test_an_edit_of_any_column_is_named_at_its_entry(
+    any_ctx: ServiceContext, column: str
+) -> None:
+    seqs = await fill(any_ctx)
+    victim = seqs[6]
+    value = (
+        (await row(any_ctx, victim))["at"] + timedelta(microseconds=1)
+        if column == "at"
+        else EDITS[column]
+    )
+    async with any_ctx.engine.begin() as conn:
+        await conn.execute(
+            update(audit_log).where(audit_log.c.seq == victim).values({column: value})
+        )
+    found = await verdict(any_ctx)
+    assert found.first_break is not None
+    assert (found.first_break.seq, found.first_break.kind) == (victim, "edited")
+    assert found.summary.startswith(f"broken at entry {victim} (edited)")
+    if column not in ("hash", "body"):
+        assert column in found.first_break.explanation
+
+
+async def test_an_edited_field_is_named_over_the_api(
     any_ctx: ServiceContext, any_client: SupportDeskClient
 ) -> None:
     seqs = await fill(any_ctx)
@@ -76,10 +124,10 @@ async def test_an_edited_field_is_named(
         await conn.execute(
             update(audit_log).where(audit_log.c.seq == victim).values(target_user="u9999")
         )
-    for found in (await verdict(any_ctx), await verdict_over_the_api(any_client, any_ctx)):
-        assert found.first_break is not None
-        assert (found.first_break.seq, found.first_break.kind) == (victim, "edited")
-        assert found.summary.startswith(f"broken at entry {victim} (edited)")
+    found = await verdict_over_the_api(any_client, any_ctx)
+    assert found.first_break is not None
+    assert (found.first_break.seq, found.first_break.kind) == (victim, "edited")
+    assert "target_user" in found.first_break.explanation
 
 
 async def test_a_deleted_row_is_named(any_ctx: ServiceContext) -> None:
@@ -123,8 +171,8 @@ async def test_deleting_the_newest_entries_is_caught_by_the_head(any_ctx: Servic
     assert f"{seqs[-2]}..{seqs[-1]}" in found.first_break.explanation
 
 
-async def test_a_forger_who_rehashes_an_entry_still_breaks_the_next_link(
-    any_ctx: ServiceContext,
+async def test_an_entry_rewritten_with_its_hash_recomputed_is_named_as_an_edit(
+    any_ctx: ServiceContext, any_client: SupportDeskClient
 ) -> None:
     seqs = await fill(any_ctx)
     victim = seqs[2]
@@ -134,10 +182,30 @@ async def test_a_forger_who_rehashes_an_entry_still_breaks_the_next_link(
         await conn.execute(
             update(audit_log)
             .where(audit_log.c.seq == victim)
-            .values(outcome="refused", hash=entry_hash(forged))
+            .values(outcome="refused", body=entry_body(forged), hash=entry_hash(forged))
         )
+    for found in (await verdict(any_ctx), await verdict_over_the_api(any_client, any_ctx)):
+        assert found.first_break is not None
+        assert (found.first_break.seq, found.first_break.kind) == (victim, "edited")
+        assert f"entry {victim + 1} records a different hash" in found.first_break.explanation
+
+
+async def test_deleting_the_head_row_is_caught(any_ctx: ServiceContext) -> None:
+    seqs = await fill(any_ctx)
+    async with any_ctx.engine.begin() as conn:
+        await conn.execute(delete(audit_head))
     found = await verdict(any_ctx)
     assert found.first_break is not None
-    assert found.first_break.seq == victim + 1
-    assert found.first_break.kind == "reordered"
-    assert f"does not follow entry {victim}" in found.first_break.explanation
+    assert found.first_break.kind == "missing"
+    assert "head" in found.first_break.explanation
+    assert found.first_break.seq == seqs[-1]
+
+
+async def test_resetting_the_head_behind_the_log_is_caught(any_ctx: ServiceContext) -> None:
+    seqs = await fill(any_ctx)
+    async with any_ctx.engine.begin() as conn:
+        await conn.execute(update(audit_head).values(seq=seqs[3], hash="0" * 64))
+    found = await verdict(any_ctx)
+    assert found.first_break is not None
+    assert found.first_break.seq == seqs[3] + 1
+    assert "the head was rewritten or deleted" in found.first_break.explanation

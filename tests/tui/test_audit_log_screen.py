@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from supportdesk.api.audit import AgentDayCount, AuditCounts
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.store.schema import audit_log
+from supportdesk.service.store.schema import audit_head, audit_log
 from supportdesk.tui.screens.audit_chart import AuditChartScreen
 from supportdesk.tui.screens.audit_export import AuditExportScreen
 from supportdesk.tui.screens.audit_log import AuditLogScreen
@@ -25,9 +25,11 @@ from supportdesk.tui.screens.audit_verify import AuditVerifyScreen
 from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.widgets.audit_chart import chart_text
 from tests.tui.support import (
+    desk_settings,
     make_desk,
     settle,
     sign_in,
+    until,
     wait_for_screen,
 )
 
@@ -339,3 +341,35 @@ async def test_the_palette_offers_the_logs_own_commands(ctx: ServiceContext) -> 
         await wait_for_screen(pilot, AuditVerifyScreen)
         await settle(pilot)
         assert "intact" in text(app.screen, "#verify-message")
+
+
+async def test_the_desk_keeps_a_receipt_and_names_a_cut_log(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    await add(ctx, timedelta(hours=3), "demo-agent2")
+    await add(ctx, timedelta(hours=2), "demo-agent2")
+    app = make_desk(ctx, settings=desk_settings(data_dir=tmp_path / "desk"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_audit(pilot, ctx)
+        await pilot.press("v")
+        await wait_for_screen(pilot, AuditVerifyScreen)
+        receipts = tmp_path / "desk" / "audit-receipts"
+        await until(pilot, lambda: list(receipts.glob("*.json")), "a receipt is kept")
+        assert "intact" in text(app.screen, "#verify-message")
+        kept = list(receipts.glob("*.json"))
+        assert len(kept) == 1 and '"signature"' in kept[0].read_text(encoding="utf-8")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, AuditLogScreen)
+        async with ctx.engine.begin() as conn:  # cut the newest entries, rewrite the head
+            newest = (await conn.execute(select(func.max(audit_log.c.seq)))).scalar_one()
+            kept_hash = (
+                await conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == newest - 2))
+            ).scalar_one()
+            await conn.execute(delete(audit_log).where(audit_log.c.seq > newest - 2))
+            await conn.execute(update(audit_head).values(seq=newest - 2, hash=kept_hash))
+        await pilot.press("v")
+        await wait_for_screen(pilot, AuditVerifyScreen)
+        await until(
+            pilot, lambda: "truncated" in text(app.screen, "#verify-message"), "the cut is named"
+        )
+        assert "intact" in text(app.screen, "#verify-message")  # the walk alone is fooled

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from supportdesk.rules.audit_chain import GENESIS_HASH, canonical_json, entry_hash
+from supportdesk.rules.audit_chain import GENESIS_HASH, body_hash, canonical_json, entry_body
+from supportdesk.service.store.audit_log import count_hourly, ensure_hourly
 from supportdesk.service.store.schema import audit_head, audit_log
 
 
@@ -23,9 +24,14 @@ class Actor:
 
 
 async def ensure_audit_head(conn: AsyncConnection) -> None:
+    """Start the head of an empty log. A log with entries but no head was tampered with:
+    the head is not made up again (verification names it; appends fail closed)."""
     found = (await conn.execute(select(audit_head.c.id).where(audit_head.c.id == 1))).first()
     if found is None:
-        await conn.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS_HASH))
+        entries = (await conn.execute(select(audit_log.c.seq).limit(1))).first()
+        if entries is None:
+            await conn.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS_HASH))
+    await ensure_hourly(conn)
 
 
 async def append_audit(
@@ -70,16 +76,21 @@ async def append_audit(
         "request_id": request_id,
         "prev_hash": head.hash,
     }
-    digest = entry_hash(fields)
-    await conn.execute(audit_log.insert().values({**fields, "at": at, "hash": digest}))
+    body = entry_body(fields)
+    digest = body_hash(body)
+    await conn.execute(
+        audit_log.insert().values({**fields, "at": at, "hash": digest, "body": body})
+    )
     await conn.execute(
         audit_head.update().where(audit_head.c.id == 1).values(seq=fields["seq"], hash=digest)
     )
+    await count_hourly(conn, at, actor.name, "reset" in action and outcome == "success")
     return int(fields["seq"])
 
 
 def row_to_chain_fields(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored row in the exact form that was hashed (time as ISO text)."""
-    fields = dict(row)
+    """A stored row in the exact form that was hashed (time as ISO text), without the
+    stored canonical text itself."""
+    fields = {k: v for k, v in row.items() if k != "body"}
     fields["at"] = row["at"].isoformat()
     return fields

@@ -7,14 +7,23 @@ also what `supportdesk audit` runs directly on the embedded store.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, cast
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from supportdesk.api.audit import AuditFilter, ChainBreakOut, ExportFormat, VerifyStep
+from supportdesk.api.audit import (
+    AuditFilter,
+    ChainBreakOut,
+    ExportFormat,
+    VerifyStep,
+    csv_records,
+    jsonl_rows,
+)
 from supportdesk.api.models import AuditEntry, AuditPage
-from supportdesk.rules.audit_chain import GENESIS_HASH, ChainBreak, ChainWalker, entry_hash
+from supportdesk.rules.audit_chain import GENESIS_HASH, ChainBreak, StoredWalker, column_break
 from supportdesk.service.audit import entries as audit
 from supportdesk.service.audit import record, row_to_chain_fields
 from supportdesk.service.context import ServiceContext
@@ -26,9 +35,6 @@ from supportdesk.service.store.engine import reading
 BATCH = 2000
 """Rows per read while exporting or verifying: big enough to be quick, small enough to
 hold no lock for long."""
-
-SWAP_WINDOW = 1000
-"""How far either side an edited entry is checked for being another entry moved here."""
 
 MAX_SEQS = 200
 
@@ -115,6 +121,45 @@ async def iter_batches(
             return
 
 
+EXPORT_BATCH = 5000
+"""Rows per read while exporting: each read is short, and a batch's text is written
+and dropped before the next is read, so memory stays flat at any size."""
+
+
+async def iter_export(
+    engine: AsyncEngine,
+    filters: AuditFilter,
+    fmt: ExportFormat,
+    *,
+    after: int = 0,
+    limit: int | None = None,
+    batch: int = EXPORT_BATCH,
+) -> AsyncIterator[tuple[str, int, int]]:
+    """The export's text a batch at a time, oldest first: (text, rows, last seq).
+
+    The database spells each row as the file has it (JSON Lines) or hands the columns
+    over in file order (CSV, written by the C writer): no model and no dict per row.
+    """
+    cursor = after
+    remaining = limit
+    while remaining is None or remaining > 0:
+        take = batch if remaining is None else min(batch, remaining)
+        async with reading(engine) as conn:
+            await audit_log.prefer_indexes(conn)
+            rows = await audit_log.export_rows(conn, filters, fmt, cursor, take)
+        if not rows:
+            return
+        text = jsonl_rows(rows) if fmt == "jsonl" else csv_records(rows)
+        cursor = int(rows[-1][1])
+        count = len(rows)
+        del rows
+        yield text, count, cursor
+        if remaining is not None:
+            remaining -= count
+        if count < take:
+            return
+
+
 async def export_bounds(engine: AsyncEngine, filters: AuditFilter) -> tuple[int, int]:
     """Where an export starts and the log's head: progress is measured between them."""
     async with reading(engine) as conn:
@@ -127,49 +172,8 @@ async def export_bounds(engine: AsyncEngine, filters: AuditFilter) -> tuple[int,
 
 # -- verification ----------------------------------------------------------------------------------
 
-
-class ResumedWalker(ChainWalker):
-    """A ChainWalker that picks up after an entry an earlier stretch already checked.
-
-    Verification runs in stretches so the desk can draw progress; each stretch
-    starts from the (seq, hash) where the last one stopped.
-    """
-
-    def __init__(self, after_seq: int = 0, after_hash: str | None = None) -> None:
-        super().__init__(after_seq, after_hash or GENESIS_HASH)
-        self.last_seq = after_seq
-        self.last_hash = after_hash or GENESIS_HASH
-
-    def feed(self, entry: Mapping[str, Any]) -> bool:
-        if not super().feed(entry):
-            if self.first_break is not None and self.first_break.kind == "edited":
-                self.first_break = moved_here(entry) or self.first_break
-            return False
-        self.last_seq = int(entry["seq"])
-        self.last_hash = str(entry["hash"])
-        return True
-
-
-def moved_here(entry: Mapping[str, Any]) -> ChainBreak | None:
-    """An "edited" entry that is really another entry moved (two rows swapped, say).
-
-    Its fields still hash to its stored hash under the seq it was written with,
-    so trying the nearby seqs finds where it came from.
-    """
-    seq = int(entry["seq"])
-    fields = dict(entry)
-    for offset in range(1, SWAP_WINDOW + 1):
-        for other in (seq + offset, seq - offset):
-            if other < 1:
-                continue
-            fields["seq"] = other
-            if entry_hash(fields) == entry["hash"]:
-                return ChainBreak(
-                    seq,
-                    "reordered",
-                    f"it holds what was written as entry {other}: entries were swapped or moved",
-                )
-    return None
+VERIFY_BATCH = 10_000
+"""Rows per read while verifying: only seq, the stored text and two hashes travel."""
 
 
 async def verify_stretch(
@@ -178,36 +182,60 @@ async def verify_stretch(
     after_hash: str | None = None,
     *,
     max_entries: int = 50_000,
-    batch: int = BATCH,
+    batch: int = VERIFY_BATCH,
 ) -> VerifyStep:
     """Walk up to `max_entries` after the given entry; at the end, hold the tail to the head.
 
-    The head row records the newest entry's seq and hash, so deleting the
-    newest entries (which no later entry would point to) is caught too.
+    Each entry's stored canonical text is hashed as stored, and the database checks
+    that the row's columns still spell it, so an edit of any column breaks the chain
+    without re-encoding anything here. The head row records the newest entry's seq
+    and hash, so deleting the newest entries (which no later entry would point to)
+    is caught too, and so is deleting the head row itself.
     """
     if after_seq > 0 and after_hash is None:
         raise InvalidInput(
             "resuming needs the hash of the entry to resume after", field="after_hash"
         )
-    async with reading(engine) as conn:
-        head_seq, head_hash = await audit_log.head(conn)
-    walker = ResumedWalker(after_seq, after_hash)
+    walker = StoredWalker(after_seq, after_hash or GENESIS_HASH)
+    head: tuple[int, str] | None = None
+
+    async def fetch(cursor: int, take: int) -> tuple[list[tuple[Any, ...]], tuple[int, str] | None]:
+        async with _snapshot(engine) as conn:
+            rows = await audit_log.chain_rows(conn, cursor, take)
+            # The same snapshot as the last rows: the head must name the last of them.
+            end = await audit_log.head_row(conn) if len(rows) < take else None
+        return rows, end
+
     seen = 0
     exhausted = False
-    while seen < max_entries and walker.first_break is None:
-        take = min(batch, max_entries - seen)
-        async with reading(engine) as conn:
-            rows = await audit_log.batch_after(conn, None, walker.last_seq, take)
-        for row in rows:
-            if not walker.feed(row_to_chain_fields(cast("Mapping[str, Any]", row))):
-                break
+    take = min(batch, max_entries)
+    rows, head = await fetch(walker.last_seq, take)
+    while True:
+        exhausted = len(rows) < take
         seen += len(rows)
-        if len(rows) < take:
-            exhausted = True
+        following: asyncio.Task[tuple[list[tuple[Any, ...]], tuple[int, str] | None]] | None = None
+        next_take = min(batch, max_entries - seen)
+        if not exhausted and next_take > 0:  # the store reads on while these are hashed
+            following = asyncio.create_task(fetch(int(rows[-1][0]), next_take))
+        if not walker.feed_all(rows) and walker.first_break is not None:
+            if following is not None:
+                following.cancel()
+                with suppress(asyncio.CancelledError):
+                    await following
+            async with reading(engine) as conn:
+                walker.first_break = await _explained(conn, walker.first_break, rows)
             break
+        if following is None:
+            break
+        rows, head = await following
+        take = next_take
+    if not exhausted:
+        async with reading(engine) as conn:
+            head = await audit_log.head_row(conn)
     found = walker.first_break
+    head_seq = head[0] if head is not None else 0
     if found is None and exhausted:
-        found = _tail_break(walker.last_seq, walker.last_hash, head_seq, head_hash)
+        found = _tail_break(walker.last_seq, walker.last_hash, head)
     done = exhausted or found is not None
     return VerifyStep(
         checked=walker.checked,
@@ -222,7 +250,45 @@ async def verify_stretch(
     )
 
 
-def _tail_break(last_seq: int, last_hash: str, head_seq: int, head_hash: str) -> ChainBreak | None:
+async def _explained(
+    conn: AsyncConnection, found: ChainBreak, rows: Sequence[tuple[Any, ...]]
+) -> ChainBreak:
+    """A break whose columns disagree with the stored text names the columns changed."""
+    broken = next((r for r in rows if int(r[0]) == found.seq), None)
+    if broken is None or bool(broken[4]) or found.kind != "edited":
+        return found
+    columns = await audit_log.entry(conn, found.seq)
+    if columns is None:
+        return found
+    return column_break(found.seq, broken[1], broken[2], row_to_chain_fields(columns))
+
+
+@asynccontextmanager
+async def _snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read whose statements all see one moment (SQLite's deferred read does already)."""
+    async with reading(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execution_options(isolation_level="REPEATABLE READ")
+        yield conn
+
+
+def _tail_break(last_seq: int, last_hash: str, head: tuple[int, str] | None) -> ChainBreak | None:
+    if head is None:
+        if last_seq == 0:
+            return None  # a store that never had an entry has no head yet
+        return ChainBreak(
+            last_seq,
+            "missing",
+            "the head row that records the newest entry is gone: the log may have been cut",
+        )
+    head_seq, head_hash = head
+    if last_seq > head_seq:
+        return ChainBreak(
+            head_seq + 1,
+            "missing",
+            f"the head records entry {head_seq} but the log goes on to entry {last_seq}: "
+            "the head was rewritten or deleted",
+        )
     if last_seq < head_seq:
         return ChainBreak(
             last_seq + 1,

@@ -13,7 +13,7 @@ without a database; `review_queue` only reads the records and calls them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -71,22 +71,34 @@ def _moment(at: datetime, zone: tzinfo) -> str:
     return at.astimezone(zone).strftime("%a %d %b %H:%M")
 
 
-def reset_spikes(resets: Sequence[Reset], since: datetime, zone: tzinfo) -> list[ReviewItem]:
+def reset_spikes(
+    resets: Sequence[Reset],
+    since: datetime,
+    zone: tzinfo,
+    per_day_counts: Mapping[tuple[str, date], int] | None = None,
+) -> list[ReviewItem]:
     """Days on or after `since` when an agent reset far more than their own usual pace.
 
-    `resets` should reach back SPIKE_LOOKBACK_DAYS before `since`: that is the usual.
+    The usual comes from `per_day_counts` (resets per agent per local day, counted by
+    the store) when given; otherwise `resets` should reach back SPIKE_LOOKBACK_DAYS
+    before `since`.
     """
     per_day: dict[tuple[str, date], list[Reset]] = defaultdict(list)
     for reset in resets:
         per_day[(reset.agent, reset.at.astimezone(zone).date())].append(reset)
     first_day = since.astimezone(zone).date()
+
+    def count(agent: str, day: date) -> int:
+        if per_day_counts is not None:
+            return per_day_counts.get((agent, day), 0)
+        return len(per_day.get((agent, day), ()))
+
     items: list[ReviewItem] = []
     for (agent, day), done in per_day.items():
         if day < first_day:
             continue
         before = sum(
-            len(per_day.get((agent, day - timedelta(days=back)), ()))
-            for back in range(1, SPIKE_LOOKBACK_DAYS + 1)
+            count(agent, day - timedelta(days=back)) for back in range(1, SPIKE_LOOKBACK_DAYS + 1)
         )
         usual = before / SPIKE_WORKING_DAYS
         if len(done) < max(SPIKE_MIN, SPIKE_FACTOR * usual):
@@ -228,6 +240,18 @@ def new_device_after_reset(
     return items
 
 
+def _whole_hours(zone: tzinfo, since: datetime, until: datetime) -> bool:
+    """Whether local days start on whole UTC hours over the range (hourly counts then fall
+    into the right day), judged at both ends and each day between."""
+    moment = since
+    while moment <= until + timedelta(days=1):
+        offset = moment.astimezone(zone).utcoffset()
+        if offset is None or offset.total_seconds() % 3600:
+            return False
+        moment += timedelta(days=1)
+    return True
+
+
 async def review_queue(
     ctx: ServiceContext, *, since: datetime, until: datetime, zone: tzinfo
 ) -> list[ReviewItem]:
@@ -237,10 +261,31 @@ async def review_queue(
     every item but "a new device soon after a reset".
     """
     lookback = since - timedelta(days=SPIKE_LOOKBACK_DAYS)
+    per_day_counts: dict[tuple[str, date], int] | None = None
     async with reading(ctx.engine) as conn:
+        if _whole_hours(zone, lookback, until):
+            # The usual pace from the hourly counts (summed per local day in the store);
+            # only the resets a repeat can reach back to are read one by one.
+            days = [
+                lookback.astimezone(zone).date() + timedelta(days=i)
+                for i in range(
+                    (until.astimezone(zone).date() - lookback.astimezone(zone).date()).days + 1
+                )
+            ]
+            bounds = [
+                datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone) for day in days[:-1]
+            ]
+            per_day_counts = {
+                (str(r.actor), days[int(r.bucket)]): int(r.resets or 0)
+                for r in await audit_log.hourly_day_counts(conn, lookback, until, None, bounds)
+                if r.resets
+            }
+            first = since - REPEAT_WITHIN
+        else:
+            first = lookback
         resets = [
             Reset(seq=r.seq, at=r.at, agent=r.actor, user=r.target_user, action=r.action)
-            for r in await audit_log.resets_between(conn, lookback, until)
+            for r in await audit_log.resets_between(conn, first, until)
         ]
         recent = [r for r in resets if r.at >= since]
         signins: list[SignIn] = []
@@ -259,7 +304,7 @@ async def review_queue(
                 for user, s in found
             ]
     items = [
-        *reset_spikes(resets, since, zone),
+        *reset_spikes(resets, since, zone, per_day_counts),
         *after_hours(recent, zone),
         *repeat_resets(resets, since, zone),
         *new_device_after_reset(recent, signins, zone),

@@ -14,7 +14,9 @@ from supportdesk.api.audit import (
     MEDIA_TYPES,
     AuditCounts,
     AuditFilter,
+    AuditReceipt,
     ExportFormat,
+    ReceiptCheck,
     ReviewQueue,
     VerifyStep,
     render,
@@ -26,6 +28,7 @@ from supportdesk.service.http.deps import Ctx, CurrentLead, RequestId
 from supportdesk.service.http.params import MAX_ID, SEQ_LIST, Moment
 from supportdesk.service.ops import audit_counts as charts
 from supportdesk.service.ops import audit_log
+from supportdesk.service.ops import audit_receipts as receipts
 from supportdesk.service.store.schema import as_utc
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -138,8 +141,10 @@ async def _lines(
     """The export's body, a batch at a time."""
     if fmt == "csv" and header:
         yield render("csv", [], header=True).encode("utf-8")
-    async for rows in audit_log.iter_batches(ctx.engine, filters, after=after, limit=max_rows):
-        yield render(fmt, rows, header=False).encode("utf-8")
+    async for text, _rows, _last in audit_log.iter_export(
+        ctx.engine, filters, fmt, after=after, limit=max_rows
+    ):
+        yield text.encode("utf-8")
 
 
 @router.get("/verify", response_model=VerifyStep)
@@ -156,6 +161,19 @@ async def verify_audit(
     return await audit_log.verify_stretch(
         ctx.engine, after_seq, after_hash, max_entries=max_entries
     )
+
+
+@router.get("/receipt", response_model=AuditReceipt)
+async def audit_receipt(_lead: CurrentLead, ctx: Ctx) -> AuditReceipt:
+    """A receipt of the chain's head, signed with a key kept outside the store: keep it,
+    and a later check proves the log still holds that head."""
+    return await receipts.issue_receipt(ctx)
+
+
+@router.post("/receipt/check", response_model=ReceiptCheck)
+async def audit_check_receipt(_lead: CurrentLead, ctx: Ctx, receipt: AuditReceipt) -> ReceiptCheck:
+    """Whether today's log still holds a receipt's head; if not, how it was cut."""
+    return await receipts.check_receipt(ctx, receipt)
 
 
 @router.get("/counts", response_model=AuditCounts)

@@ -1,0 +1,69 @@
+"""The database spells an entry exactly as the canonical encoder does, on both stores.
+
+Verification holds each row's columns to its stored text in SQL, and exports are spelled
+in SQL too; an awkward value (quotes, control characters, non-ASCII, microseconds) must
+come out byte for byte as Python writes it, or an honest entry would read as edited.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from supportdesk.api.audit import AuditFilter, csv_lines, jsonl_lines
+from supportdesk.api.client import SupportDeskClient
+from supportdesk.rules.audit_chain import verify_chain
+from supportdesk.service.audit import Actor, append_audit
+from supportdesk.service.context import ServiceContext
+from supportdesk.service.ops.audit_log import iter_batches, iter_export, verify_all
+from tests.support import sign_in_as
+
+AWKWARD = 'said "hi", then\r\n\ttab \\ back\x01\x1f é 漢 \u2028 / end'
+
+
+async def test_awkward_entries_verify_and_export_as_python_spells_them(
+    any_ctx: ServiceContext,
+) -> None:
+    for i, micro in enumerate((0, 1, 123456, 999999)):
+        async with any_ctx.engine.begin() as conn:
+            await append_audit(
+                conn,
+                at=any_ctx.clock.now() + timedelta(seconds=i, microseconds=micro),
+                actor=Actor("demo-agent", "agent"),
+                action="ticket.resolve",
+                outcome="success",
+                target_user="u1001",
+                reason=AWKWARD,
+                verification=["vidéo", AWKWARD],
+                detail={"note": AWKWARD, "n": 1.5, "nested": {"b": [1, None, True]}},
+            )
+    steps = [step async for step in verify_all(any_ctx.engine)]
+    assert steps[-1].intact, steps[-1].summary
+
+    everything = AuditFilter()
+    rows = [r async for batch in iter_batches(any_ctx.engine, everything) for r in batch]
+    for fmt, python in (("jsonl", jsonl_lines(rows)), ("csv", csv_lines(rows))):
+        spelled = "".join(
+            [text async for text, _n, _last in iter_export(any_ctx.engine, everything, fmt)]
+        )
+        assert spelled == python, fmt
+    lines = [json.loads(line) for line in jsonl_lines(rows).split("\n") if line]
+    assert verify_chain(lines).intact
+
+
+async def test_an_awkward_entry_comes_through_the_api_export_whole(
+    any_ctx: ServiceContext, any_client: SupportDeskClient
+) -> None:
+    async with any_ctx.engine.begin() as conn:
+        seq = await append_audit(
+            conn,
+            at=any_ctx.clock.now(),
+            actor=Actor("demo-agent", "agent"),
+            action="ticket.resolve",
+            outcome="success",
+            reason=AWKWARD,
+        )
+    await sign_in_as(any_client, any_ctx, "demo-lead")
+    got = [e async for e, _f in any_client.audit_export(AuditFilter(), chunk_rows=7)]
+    assert [e.reason for e in got if e.seq == seq] == [AWKWARD]
+    assert [e.seq for e in got] == sorted({e.seq for e in got})
