@@ -87,3 +87,19 @@ async def test_an_unknown_branch_is_refused_by_name(any_client: SupportDeskClien
     assert bad.value.field == "branch"
     with pytest.raises(errors.NotFound):
         await any_client.correct_branch("T-0000", "not_mfa")
+
+
+def test_the_embedded_service_starts_without_the_classifier() -> None:
+    """The desk imports the embedded service after its first frame; the classifier (and
+    scikit-learn) load only when the first ticket is read, in a thread."""
+    import subprocess
+    import sys
+
+    child = (
+        "import sys, supportdesk.embedded\n"
+        "print(sorted(m for m in ('supportdesk.triage', 'sklearn', 'numpy') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -181,3 +181,24 @@ async def test_a_quick_answer_found_by_words_goes_into_a_reply_and_is_shown_on_t
         await pilot.press("o")
         await wait_for_screen(pilot, AccountScreen)
         assert "Reply by demo-agent: kept with the ticket" in text(app, "#ticket-card")
+
+
+async def test_an_unsure_ticket_shows_the_top_two_and_enter_opens_the_account(
+    ctx: ServiceContext,
+) -> None:
+    from supportdesk.rules.tree import Branch
+    from supportdesk.service.ops.ticket_triage import store_arrival_triage
+    from supportdesk.triage import Guess, Triage
+
+    unsure = Triage(top=(Guess(Branch.SETUP_HELP, 0.41), Guess(Branch.NOT_MFA, 0.32)))
+    async with ctx.engine.begin() as conn:  # as if it had arrived with this guess
+        await store_arrival_triage(conn, "T-1042", unsure, at=ctx.clock.now())
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        queue = await highlight(pilot, ctx, "T-1042")
+        assert row_cells(queue, "T-1042")[2] == "? Setup/Not MFA"
+        await pilot.press("enter")
+        account = await wait_for_screen(pilot, AccountScreen)
+        assert "Unsure: Setting up MFA (a question) 41% or Not about MFA 32%" in text(
+            account, "#ticket-card"
+        )

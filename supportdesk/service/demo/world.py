@@ -1490,7 +1490,7 @@ def _tickets() -> tuple[DemoTicket, ...]:
                 "Konto. Können Sie es bitte zurücksetzen?\n\nMit freundlichen Grüßen\n"
                 "Katrin Vogel\nRheinland Spedition GmbH"
             ),
-            age_minutes=4,
+            age_minutes=3,
         ),
     )
 

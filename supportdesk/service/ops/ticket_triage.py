@@ -5,7 +5,8 @@ other ticket (the demo seed, tickets from before triage) is classified when it i
 and that answer is not stored: the model is deterministic and a batch costs well under
 a millisecond a ticket. Loading the model (scikit-learn, about a second from its cache)
 happens once per process, in a thread, so the service's loop — and the embedded desk
-sharing it — never waits on it.
+sharing it — never waits on it. Even the light `supportdesk.triage` package is imported
+only when a ticket is first read: the embedded service starts without it.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.api.models import BranchCorrection, BranchGuess, TicketTriage
 from supportdesk.rules.tree import Branch
 from supportdesk.service.store import tickets
-from supportdesk.triage import Guess, Source, Triage, classify_many, ticket_text
+
+if TYPE_CHECKING:
+    from supportdesk.triage import Guess, Source, Triage
 
 __all__ = [
     "classify_rows",
@@ -35,6 +38,8 @@ async def triage_texts(texts: Sequence[str]) -> list[Triage]:
     """The model's answers in a worker thread (the first call loads the model there)."""
     if not texts:
         return []
+    from supportdesk.triage import classify_many
+
     return await asyncio.to_thread(classify_many, list(texts))
 
 
@@ -56,6 +61,8 @@ _CODES = frozenset(b.value for b in Branch)
 
 def _stored(row: Mapping[Any, Any]) -> Triage:
     """A guess read back from the store, judged by today's threshold."""
+    from supportdesk.triage import Guess, Triage
+
     top: list[Guess] = []
     if row["branch"] in _CODES:
         top.append(Guess(Branch(row["branch"]), float(row["confidence"])))
@@ -74,6 +81,8 @@ async def classify_rows(
     stored = await tickets.triage_rows(conn, [r["id"] for r in rows])
     found = {ticket_id: triage_view(_stored(row)) for ticket_id, row in stored.items()}
     fresh = [r for r in rows if r["id"] not in stored]
+    from supportdesk.triage import ticket_text
+
     answers = await triage_texts([ticket_text(r["subject"], r["text"]) for r in fresh])
     for row, answer in zip(fresh, answers, strict=True):
         found[row["id"]] = triage_view(answer)

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 
 from supportdesk.api import features
 from supportdesk.rules.factor_words import factor_kind as method_name
+from supportdesk.rules.quick_answers import QUICK_ANSWERS
 from supportdesk.rules.tree import BRANCH_TITLES, Branch
 from supportdesk.tui.commands import PaletteCommand
 from supportdesk.tui.formatting import age, when
@@ -285,6 +286,20 @@ class AccountScreen(DeskScreen):
             )
         if self.ticket is not None:
             found.append(("Resolve this ticket", self.action_resolve, f"Close {self.ticket.id}"))
+            found.append(
+                ("Reply to the user", self.action_reply, f"Write about {self.ticket.id} (m)")
+            )
+            found.append(
+                ("Another branch for this ticket", self.action_correct_branch, "Record it (b)")
+            )
+            found.extend(
+                (
+                    f"Quick answer: {answer.title}",
+                    partial(self.action_reply, answer.id),
+                    f"Into a reply to {self.ticket.id}",
+                )
+                for answer in QUICK_ANSWERS
+            )
         found.append(("Back to the queue", self.action_back, "Leave this account"))
         return found
 

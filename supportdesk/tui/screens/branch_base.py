@@ -92,5 +92,11 @@ class BranchScreen(DeskAware, Screen["Ticket | None"]):
             self.notify("No ticket to reply to from here.", severity="warning")
             return
         self.app.push_screen(
-            ReplyScreen(self.ticket, explanation=self.explanation()), self._resolved
+            ReplyScreen(
+                self.ticket,
+                explanation=self.explanation(),
+                outcome=self.suggested_outcome(),
+                note=self.suggested_note(),
+            ),
+            self._resolved,
         )

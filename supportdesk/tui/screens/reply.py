@@ -79,8 +79,13 @@ class ReplyScreen(DeskAware, Screen["Ticket | None"]):
         branch: str | None = None,
         explanation: str = "",
         insert: str | None = None,
+        outcome: str | None = None,
+        note: str = "",
     ) -> None:
         super().__init__()
+        self.outcome = outcome
+        """The outcome the branch screen's work implies (else the branch's own)."""
+        self.note = note
         self.ticket = ticket
         self.branch = branch or shown_branch(ticket)
         self.explanation = explanation
@@ -234,6 +239,8 @@ class ReplyScreen(DeskAware, Screen["Ticket | None"]):
         return text.strip()
 
     def suggested_note(self) -> str:
+        if self.note:
+            return self.note
         if self.note_titles:
             return "Answered: " + "; ".join(self.note_titles)
         return "Answered the user"
@@ -244,7 +251,7 @@ class ReplyScreen(DeskAware, Screen["Ticket | None"]):
             if self.ticket.status != "open":
                 self._say("This ticket is resolved already.")
             return
-        outcome = RESOLVE_OUTCOMES.get(self.branch)
+        outcome = self.outcome or RESOLVE_OUTCOMES.get(self.branch)
         self.app.push_screen(
             ResolveScreen(self.ticket, outcome=outcome, note=self.suggested_note(), reply=text),
             self._resolved,

@@ -26,6 +26,17 @@ BRANCH_SHORT: Final[dict[str, str]] = {
 }
 """Fits the queue's branch column at 80 columns."""
 
+BRANCH_TINY: Final[dict[str, str]] = {
+    Branch.SMS_NOT_RECEIVED.value: "SMS",
+    Branch.CODE_NOT_ACCEPTED.value: "App",
+    Branch.LOST_DEVICE.value: "Lost",
+    Branch.WHY_PROMPTED.value: "Why",
+    Branch.SERVICE_ACCOUNT.value: "Service",
+    Branch.SETUP_HELP.value: "Setup",
+    Branch.NOT_MFA.value: "Not MFA",
+}
+"""Two of these fit the column when the desk is unsure ("? Setup/Not MFA")."""
+
 BRANCH_SCREENS: Final[dict[str, str]] = {
     Branch.SMS_NOT_RECEIVED.value: "sms",
     Branch.CODE_NOT_ACCEPTED.value: "authenticator",
@@ -72,9 +83,7 @@ def branch_cell(ticket: Ticket) -> str:
     if triage is None or not triage.top:
         return "?"
     if triage.unsure:
-        return "? " + "/".join(
-            BRANCH_SHORT.get(g.branch, g.branch).split()[0] for g in triage.top[:2]
-        )
+        return "? " + "/".join(BRANCH_TINY.get(g.branch, g.branch) for g in triage.top[:2])
     return f"{BRANCH_SHORT.get(triage.branch, triage.branch)} {round(triage.confidence * 100)}%"
 
 
