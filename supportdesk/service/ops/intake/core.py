@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,7 +21,9 @@ from supportdesk.service.ops.ticket_triage import store_arrival_triage, triage_t
 from supportdesk.service.store import intake as store
 from supportdesk.service.store import ratelimit, tickets
 from supportdesk.service.store.engine import reading
-from supportdesk.triage import Triage, ticket_text
+
+if TYPE_CHECKING:  # the classifier package loads with the first arrival, not at start-up
+    from supportdesk.triage import Triage
 
 Outcome = Literal["created", "appended", "duplicate", "refused", "ignored"]
 Channel = Literal["email", "messenger"]
@@ -252,6 +254,8 @@ async def _triage(ctx: ServiceContext, arrival: Arrival) -> Triage | None:
     """The classifier's answer, off the event loop; None when triage is off or fails."""
     if not ctx.settings.intake_triage:
         return None
+    from supportdesk.triage import ticket_text
+
     try:
         [answer] = await triage_texts([ticket_text(arrival.subject, arrival.body)])
     except Exception:  # a ticket without a guess beats no ticket
