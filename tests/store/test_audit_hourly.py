@@ -10,7 +10,7 @@ from supportdesk.api.audit import AuditFilter
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.ops.audit_counts import agent_day_counts
-from supportdesk.service.store.audit_log import rebuild_hourly
+from supportdesk.service.store.audit_hourly import rebuild_hourly
 from supportdesk.service.store.schema import audit_hourly
 
 

@@ -131,3 +131,11 @@ async def test_a_newer_schema_is_refused_not_damaged(any_ctx: ServiceContext) ->
         await conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="999"))
     with pytest.raises(SchemaVersionError, match="999"):
         await create_schema(any_ctx.engine)
+
+
+async def test_an_older_schema_is_refused_with_what_to_do(any_ctx: ServiceContext) -> None:
+    async with any_ctx.engine.begin() as conn:
+        await conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="1"))
+    with pytest.raises(SchemaVersionError, match="older supportdesk") as refused:
+        await create_schema(any_ctx.engine)
+    assert refused.value.older

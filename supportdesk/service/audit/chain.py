@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.rules.audit_chain import GENESIS_HASH, body_hash, canonical_json, entry_body
-from supportdesk.service.store.audit_log import count_hourly, ensure_hourly
+from supportdesk.service.store.audit_hourly import count_hourly, ensure_hourly
 from supportdesk.service.store.schema import audit_head, audit_log
 
 

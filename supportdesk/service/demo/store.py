@@ -7,7 +7,12 @@ from pathlib import Path
 from supportdesk.service.context import ServiceContext, open_context
 from supportdesk.service.demo.seed import is_seeded, seed_world
 from supportdesk.service.settings import ServiceSettings
-from supportdesk.service.store.engine import drop_schema, make_engine, sqlite_url
+from supportdesk.service.store.engine import (
+    SchemaVersionError,
+    drop_schema,
+    make_engine,
+    sqlite_url,
+)
 
 DB_NAME = "supportdesk-demo.sqlite3"
 
@@ -37,6 +42,13 @@ async def open_demo_context(data_dir: Path, *, reset: bool = False) -> ServiceCo
     engine = make_engine(settings.db_url)
     if reset:
         await drop_schema(engine)
-    ctx = await open_context(settings, engine=engine)
+    try:
+        ctx = await open_context(settings, engine=engine)
+    except SchemaVersionError as error:
+        if not error.older:
+            raise
+        # The demo world is made to be thrown away: one from an older desk is rebuilt.
+        await drop_schema(engine)
+        ctx = await open_context(settings, engine=engine)
     await seed_if_empty(ctx)
     return ctx

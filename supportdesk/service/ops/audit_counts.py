@@ -10,7 +10,7 @@ from supportdesk.api.audit import AgentDayCount, AuditCounts, AuditFilter, Revie
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import InvalidInput
 from supportdesk.service.ops.audit_review import review_queue
-from supportdesk.service.store import audit_log
+from supportdesk.service.store import audit_hourly, audit_log
 from supportdesk.service.store.engine import reading
 
 MAX_CHART_DAYS = 92
@@ -61,7 +61,7 @@ async def agent_day_counts(
     bounds = [_midnight(day + timedelta(days=1), zone) for day in days[:-1]]
     async with reading(ctx.engine) as conn:
         if _hourly_will_do(filters, [since, until, *bounds]):
-            rows = await audit_log.hourly_day_counts(conn, since, until, filters.agent, bounds)
+            rows = await audit_hourly.hourly_day_counts(conn, since, until, filters.agent, bounds)
         else:
             rows = await audit_log.day_counts(
                 conn, replace(filters, since=since, until=until), bounds

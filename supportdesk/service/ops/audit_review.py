@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from supportdesk.api.audit import ReviewItem
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.provider import Capability
-from supportdesk.service.store import audit_log
+from supportdesk.service.store import audit_hourly, audit_log
 from supportdesk.service.store.engine import reading
 
 SPIKE_LOOKBACK_DAYS = 28
@@ -277,7 +277,7 @@ async def review_queue(
             ]
             per_day_counts = {
                 (str(r.actor), days[int(r.bucket)]): int(r.resets or 0)
-                for r in await audit_log.hourly_day_counts(conn, lookback, until, None, bounds)
+                for r in await audit_hourly.hourly_day_counts(conn, lookback, until, None, bounds)
                 if r.resets
             }
             first = since - REPEAT_WITHIN

@@ -15,15 +15,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, exc, select
+from sqlalchemy import event, exc, inspect, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from supportdesk.service.store.schema import SCHEMA_VERSION, meta, metadata
-from supportdesk.service.store.upgrade import upgrade_tickets
 
 
 class SchemaVersionError(RuntimeError):
-    """The store was written by a newer supportdesk than this one."""
+    """The store was written by another version of supportdesk than this one."""
+
+    def __init__(self, message: str, *, older: bool = False) -> None:
+        super().__init__(message)
+        self.older = older
+        """The store predates this version (the demo's own store is simply rebuilt)."""
 
 
 def async_url(url: str) -> str:
@@ -197,7 +202,14 @@ _READERS = "_supportdesk_readers"
 async def create_schema(engine: AsyncEngine) -> None:
     """Create missing tables and record (or check) the schema version."""
     async with engine.begin() as conn:
-        await upgrade_tickets(conn)  # a store from before the intake (issue 15)
+        before = await conn.run_sync(_stored_version)
+        if before is not None and before < SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"the store was made by an older supportdesk (schema version {before}; this "
+                f"one needs {SCHEMA_VERSION}): start a new store, or for the demo run "
+                "`supportdesk demo reset`",
+                older=True,
+            )
         await conn.run_sync(metadata.create_all)
         found = (
             await conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))
@@ -210,6 +222,15 @@ async def create_schema(engine: AsyncEngine) -> None:
             raise SchemaVersionError(
                 f"the store has schema version {found}; this supportdesk knows {SCHEMA_VERSION}"
             )
+
+
+def _stored_version(sync: Connection) -> int | None:
+    """The schema version a store records, or None for a new (empty) store."""
+    if not inspect(sync).has_table("meta"):
+        return None
+    found = sync.execute(select(meta.c.value).where(meta.c.key == "schema_version"))
+    value = found.scalar_one_or_none()
+    return None if value is None else int(value)
 
 
 async def drop_schema(engine: AsyncEngine) -> None:

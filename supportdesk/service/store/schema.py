@@ -23,7 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: the audit entry's stored text, receipts' summaries, tickets' triage, replies and
+intake, provider users, 64-bit ids (this round's issues 11 to 15)."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -62,7 +64,7 @@ number past 2**31 with a 500); on SQLite INTEGER is already 64-bit, and only an 
 PRIMARY KEY is the rowid that autoincrements."""
 # ------------------------------------------------------------------------------------------
 
-metadata = MetaData()
+metadata: MetaData = MetaData()
 
 meta = Table(
     "meta",
@@ -181,57 +183,6 @@ tickets = Table(
     Column("resolved_at", UTCDateTime, nullable=True),
 )
 Index("ix_tickets_status", tickets.c.status, tickets.c.created_at)
-
-# -- tickets: triage, branch corrections and replies (issue 14) -----------------------------
-
-ticket_triage = Table(
-    "ticket_triage",
-    metadata,
-    Column("ticket_id", String(16), ForeignKey("tickets.id"), primary_key=True),
-    Column("branch", String(32), nullable=True),  # the best guess; None: no words to go on
-    Column("confidence", Float, nullable=False),
-    Column("runner_up", String(32), nullable=True),
-    Column("runner_up_confidence", Float, nullable=True),
-    Column("source", String(16), nullable=False),  # model | keywords | empty
-    Column("triaged_at", UTCDateTime, nullable=False),
-)
-"""The classifier's guess made when a ticket arrived. A ticket without a row here (the
-demo seed, tickets from before triage) is classified when it is read, not stored."""
-
-ticket_branch_corrections = Table(
-    "ticket_branch_corrections",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("ticket_id", String(16), ForeignKey("tickets.id"), nullable=False),
-    Column("guessed", String(32), nullable=False),  # the branch code shown, or "unsure"
-    Column("branch", String(32), nullable=False),  # the agent's choice
-    Column("agent", String(64), nullable=False),
-    Column("at", UTCDateTime, nullable=False),
-)
-"""An agent's "this ticket belongs to another branch": for the lead, and as training
-data for the next model. Never sent anywhere; the latest one per ticket counts."""
-Index("ix_ticket_branch_corrections_ticket", ticket_branch_corrections.c.ticket_id)
-
-ticket_replies = Table(
-    "ticket_replies",
-    metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
-    Column("ticket_id", String(16), ForeignKey("tickets.id"), nullable=False),
-    Column("author", String(64), nullable=False),  # the agent's username
-    Column("body", Text, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    # recorded: nowhere to send (demo/seeded tickets); queued | sent | failed once a
-    # channel carries replies back to the user.
-    Column("delivery_state", String(16), nullable=False),
-    Column("delivery_detail", Text, nullable=True),
-    Column("idempotency_key", String(128), nullable=False, unique=True),
-)
-"""What the agent wrote to the user, checked by rules.reply_check before it was stored."""
-Index("ix_ticket_replies_ticket", ticket_replies.c.ticket_id, ticket_replies.c.created_at)
-
-# -- end of issue 14's block ----------------------------------------------------------------
 
 signin_events = Table(
     "signin_events",
@@ -363,59 +314,6 @@ rate_hits = Table(
 )
 Index("ix_rate_hits_bucket", rate_hits.c.bucket, rate_hits.c.at)
 
-audit_head = Table(
-    "audit_head",
-    metadata,
-    Column("id", Integer, primary_key=True),  # always 1: the row writers queue on
-    Column("seq", BigInteger, nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-
-audit_log = Table(
-    "audit_log",
-    metadata,
-    # INTEGER on SQLite makes seq the rowid: the table is stored in seq order.
-    Column(
-        "seq",
-        BigInteger().with_variant(Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=False,
-    ),
-    Column("at", UTCDateTime, nullable=False),
-    Column("actor", String(64), nullable=False),
-    Column("actor_role", String(16), nullable=False),
-    Column("action", String(48), nullable=False),
-    Column("target_user", String(16), nullable=True),
-    Column("ticket_id", String(16), nullable=True),
-    Column("reason", Text, nullable=True),
-    Column("verification", Text, nullable=True),  # canonical JSON
-    Column("outcome", String(24), nullable=False),
-    Column("detail", Text, nullable=True),  # canonical JSON
-    Column("request_id", String(64), nullable=True),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-    # The entry's canonical text, exactly as hashed: the one source of truth. The columns
-    # above are its filterable copy; verification holds them to it in SQL (issue 13).
-    Column("body", Text, nullable=False),
-)
-Index("ix_audit_at", audit_log.c.at)
-Index("ix_audit_actor", audit_log.c.actor, audit_log.c.seq)
-Index("ix_audit_target", audit_log.c.target_user, audit_log.c.seq)
-Index("ix_audit_action", audit_log.c.action, audit_log.c.seq)
-Index("ix_audit_ticket", audit_log.c.ticket_id, audit_log.c.seq)
-
-audit_hourly = Table(
-    "audit_hourly",
-    metadata,
-    Column("hour", UTCDateTime, primary_key=True),  # the UTC hour the entries fall in
-    Column("actor", String(64), primary_key=True),
-    Column("total", BigInteger, nullable=False),
-    Column("resets", BigInteger, nullable=False),  # resets done ("reset" in the action, success)
-)
-"""Entries per actor per UTC hour, kept with each append: the lead's chart sums a few
-hundred of these instead of counting the log (issue 13). Informative only: the chain,
-not this, is what verification trusts."""
-
 demo_phones = Table(
     "demo_phones",
     metadata,
@@ -438,5 +336,22 @@ provider_users = Table(
 """Which directory user each of our ids stands for; their `users` row is a stand-in that
 keeps our tables' references whole (and when the desk last reset their MFA)."""
 
-# Issue 15's tables (mail, messenger) are in `schema_intake`, imported so metadata has them.
+# The rest of the tables live beside this module (each file stays short) and are imported
+# here so that `metadata` has them all and `schema.audit_log` etc. keep working.
 import supportdesk.service.store.schema_intake  # noqa: E402, F401
+from supportdesk.service.store.schema_audit import (  # noqa: E402
+    audit_head as audit_head,
+)
+from supportdesk.service.store.schema_audit import (  # noqa: E402
+    audit_hourly as audit_hourly,
+)
+from supportdesk.service.store.schema_audit import audit_log as audit_log  # noqa: E402
+from supportdesk.service.store.schema_tickets import (  # noqa: E402
+    ticket_branch_corrections as ticket_branch_corrections,
+)
+from supportdesk.service.store.schema_tickets import (  # noqa: E402
+    ticket_replies as ticket_replies,
+)
+from supportdesk.service.store.schema_tickets import (  # noqa: E402
+    ticket_triage as ticket_triage,
+)

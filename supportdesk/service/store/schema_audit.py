@@ -1,0 +1,63 @@
+"""The audit log's tables: the chain, its head, and the hourly summary the chart reads.
+
+Part of `schema` (which imports this module at its end), kept apart so both stay short.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
+
+from supportdesk.service.store.schema import UTCDateTime, metadata
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1: the row writers queue on
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    # INTEGER on SQLite makes seq the rowid: the table is stored in seq order.
+    Column(
+        "seq",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("actor_role", String(16), nullable=False),
+    Column("action", String(48), nullable=False),
+    Column("target_user", String(16), nullable=True),
+    Column("ticket_id", String(16), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("verification", Text, nullable=True),  # canonical JSON
+    Column("outcome", String(24), nullable=False),
+    Column("detail", Text, nullable=True),  # canonical JSON
+    Column("request_id", String(64), nullable=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    # The entry's canonical text, exactly as hashed: the one source of truth. The columns
+    # above are its filterable copy; verification holds them to it in SQL (issue 13).
+    Column("body", Text, nullable=False),
+)
+Index("ix_audit_at", audit_log.c.at)
+Index("ix_audit_actor", audit_log.c.actor, audit_log.c.seq)
+Index("ix_audit_target", audit_log.c.target_user, audit_log.c.seq)
+Index("ix_audit_action", audit_log.c.action, audit_log.c.seq)
+Index("ix_audit_ticket", audit_log.c.ticket_id, audit_log.c.seq)
+
+audit_hourly = Table(
+    "audit_hourly",
+    metadata,
+    Column("hour", UTCDateTime, primary_key=True),  # the UTC hour the entries fall in
+    Column("actor", String(64), primary_key=True),
+    Column("total", BigInteger, nullable=False),
+    Column("resets", BigInteger, nullable=False),  # resets done ("reset" in the action, success)
+)
+"""Entries per actor per UTC hour, kept with each append: the lead's chart sums a few
+hundred of these instead of counting the log (issue 13). Informative only: the chain,
+not this, is what verification trusts."""
