@@ -373,3 +373,26 @@ async def test_the_desk_keeps_a_receipt_and_names_a_cut_log(
             pilot, lambda: "truncated" in text(app.screen, "#verify-message"), "the cut is named"
         )
         assert "intact" in text(app.screen, "#verify-message")  # the walk alone is fooled
+
+
+async def test_the_provider_log_key_is_dimmed_with_why_on_the_built_in_provider(
+    ctx: ServiceContext,
+) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_audit(pilot, ctx)
+        assert screen.selected_entry() is not None
+
+        assert screen.check_action("provider_rows", ()) is None  # dimmed, not hidden
+        reason = screen.unavailable_reason("provider_rows")
+        assert reason is not None and "desk's own audit log" in reason
+        await pilot.press("question_mark")  # the key is listed in the help, dimmed
+        await until(pilot, lambda: bool(app.screen.query("HelpPanel")), "the help panel")
+        [active] = [
+            b for b in app.screen.active_bindings.values() if b.binding.id == "audit.provider"
+        ]
+        assert active.binding.description == "Provider log" and not active.enabled
+        await pilot.press("question_mark")
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditLogScreen)  # nothing opens

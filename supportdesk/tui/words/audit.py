@@ -132,3 +132,17 @@ def _detail(detail: str | None) -> str:
     if not isinstance(found, dict):
         return detail
     return " · ".join(f"{k.replace('_', ' ')}: {v}" for k, v in found.items()) or "—"
+
+
+SIGNATURE_WORDS: Final[dict[bool | None, tuple[str, str]]] = {
+    True: ("signature verified", "green"),
+    False: ("SIGNATURE FAILED", "bold red"),
+    None: ("not signed", "yellow"),
+}
+"""The provider's own check of one of its audit rows: a failed one was altered or signed
+with another key, and deserves a lead's look."""
+
+
+def signature_words(ok: bool | None) -> tuple[str, str]:
+    """Words and style for the provider's signature check of a row."""
+    return SIGNATURE_WORDS[ok]
