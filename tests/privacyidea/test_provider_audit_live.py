@@ -59,13 +59,14 @@ async def test_a_lead_reads_privacyideas_rows_for_a_change_with_its_signature(
     assert await pi_desk.chain_intact()
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_the_audit_screen_shows_privacyideas_rows_for_the_entrys_user(
-    pi_desk: PiDesk, enroll_totp: Callable[[str], Phone]
+    pi_desk: PiDesk, enroll_totp: Callable[[str], Phone], size: tuple[int, int]
 ) -> None:
     phone = enroll_totp("sophie.tremblay")
     user_id, number = await remove_through_the_desk(pi_desk, phone, "sophie.tremblay")
     app = make_desk(pi_desk.ctx)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await sign_in(pilot, pi_desk.ctx, KIOSK_LEAD)
         await pilot.press("A")
         screen = await wait_for_screen(pilot, AuditLogScreen, DEADLINE_S)
@@ -84,7 +85,8 @@ async def test_the_audit_screen_shows_privacyideas_rows_for_the_entrys_user(
         cells = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         row = next(c for c in cells if c[0] == str(number))
         assert row[2].startswith("DELETE /token") and row[3] == phone.serial
-        assert row[4:] == ["success", "signature verified"]
-        assert "privacyidea's audit" in text(dialog, "#provider-audit-status").lower()
+        assert row[4:] == ["success", "verified"]
+        assert "in privacyIDEA's audit" in text(dialog, "#provider-audit-status")
+        assert "signature checks out" in text(dialog, "#provider-audit-info")
         await pilot.press("escape")
         await wait_for_screen(pilot, AuditLogScreen, DEADLINE_S)

@@ -21,19 +21,19 @@ from supportdesk.tui.formatting import when
 from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.styles import stylesheet
 from supportdesk.tui.widgets.fit_table import Column, FitTable
-from supportdesk.tui.words.audit import signature_words
+from supportdesk.tui.words.audit import provider_name, signature_words
 
 if TYPE_CHECKING:
     from supportdesk.api.audit import ProviderAudit
 
 ROWS = 50
 COLUMNS = (
-    Column("number", "#", 6),
+    Column("number", "#", 4),
     Column("when", "When", 12),
     Column("action", "Action", 16, grow=2),
     Column("serial", "Serial", 10, grow=1),
     Column("result", "Result", 7),
-    Column("signature", "Signature", 18),
+    Column("signature", "Signature", 10),
 )
 
 
@@ -80,9 +80,11 @@ class ProviderAuditScreen(DeskModal[None]):
     def show(self, audit: ProviderAudit) -> None:
         self.audit = audit
         failed = sum(1 for r in audit.rows if r.signature_ok is False)
-        summary = f"{len(audit.rows)} rows in {audit.provider}'s audit"
+        system = provider_name(audit.provider)
+        self.query_one(".dialog-title", Static).update(f"{system}'s log for {audit.user_id}")
+        summary = f"{len(audit.rows)} rows in {system}'s audit"
         if not audit.rows:
-            summary = f"{audit.provider}'s audit has no rows for {audit.user_id}"
+            summary = f"{system}'s audit has no rows for {audit.user_id}"
         elif failed:
             summary += f" · {failed} failed the signature check"
         else:
@@ -92,7 +94,7 @@ class ProviderAuditScreen(DeskModal[None]):
         )
         rows: list[tuple[str | None, list[str | Text]]] = []
         for index, row in enumerate(audit.rows):
-            words, style = signature_words(row.signature_ok)
+            words, style, _sentence = signature_words(row.signature_ok)
             rows.append(
                 (
                     str(index),
@@ -122,7 +124,11 @@ class ProviderAuditScreen(DeskModal[None]):
             info.update("")
             return
         row = self.audit.rows[table.cursor_row]
-        info.update(Text(f"#{row.number}: {row.info or '(no info)'}"))
+        _word, style, sentence = signature_words(row.signature_ok)
+        line = Text(f"#{row.number} {row.action}: ")
+        line.append(sentence, style=style if row.signature_ok is not True else "")
+        line.append(f" · {row.info or 'no info'}")
+        info.update(line)
 
     def action_close(self) -> None:
         self.dismiss(None)
