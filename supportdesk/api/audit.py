@@ -20,7 +20,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import Field
 
-from supportdesk.api.base import ClientBase, _raise_for_status
+from supportdesk.api.base import ClientBase, _raise_for_status, seg
 from supportdesk.api.errors import ServiceUnavailable
 from supportdesk.api.models import AuditEntry, AuditPage, Wire
 from supportdesk.rules.audit_chain import HASHED_FIELDS, canonical_json
@@ -235,6 +235,27 @@ class ReviewQueue(Wire):
     items: list[ReviewItem]
 
 
+class ProviderAuditRow(Wire):
+    """One row of the identity provider's own log (privacyIDEA's audit)."""
+
+    number: int | None
+    at: datetime
+    action: str
+    serial: str | None
+    success: bool
+    info: str
+    signature_ok: bool | None
+    """The provider's own check of the row's signature; None where it signs none."""
+
+
+class ProviderAudit(Wire):
+    """A user's rows in the provider's log, newest first, to cross-check with ours."""
+
+    provider: str
+    user_id: str
+    rows: list[ProviderAuditRow]
+
+
 # -- calls ---------------------------------------------------------------------------------------
 
 
@@ -352,6 +373,10 @@ class AuditCalls(ClientBase):
             until=until.isoformat() if until else None,
             zone=zone,
         )
+
+    async def audit_provider(self, user_id: str, *, limit: int = 50) -> ProviderAudit:
+        """The user's rows in the identity provider's own log, with its signature check."""
+        return await self._get(f"/v1/audit/provider/{seg(user_id)}", ProviderAudit, limit=limit)
 
     async def audit_receipt(self) -> AuditReceipt:
         """A signed receipt of the chain's head as it is now."""

@@ -16,6 +16,7 @@ from supportdesk.api.audit import (
     AuditFilter,
     AuditReceipt,
     ExportFormat,
+    ProviderAudit,
     ReceiptCheck,
     ReviewQueue,
     VerifyStep,
@@ -262,6 +263,8 @@ class DeskBackend(Protocol):
     async def audit_check_receipt(self, receipt: AuditReceipt) -> ReceiptCheck: ...
 
     async def audit_counts(self, filters: AuditFilter, zone: str) -> AuditCounts: ...
+
+    async def audit_provider(self, user_id: str, *, limit: int = 50) -> ProviderAudit: ...
 
     async def audit_review(
         self, *, since: datetime | None = None, until: datetime | None = None, zone: str = "UTC"

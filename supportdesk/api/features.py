@@ -16,6 +16,7 @@ AUDIT: Final = "audit"
 AUDIT_EXPORT: Final = "audit_export"
 AUDIT_VERIFY: Final = "audit_verify"
 AUDIT_REVIEW: Final = "audit_review"
+PROVIDER_AUDIT: Final = "provider_audit"
 ENDUSER_SIGNIN: Final = "enduser_signin"
 WHY_PROMPTED: Final = "why_prompted"
 TOTP_DIAGNOSE: Final = "totp_diagnose"
@@ -39,6 +40,7 @@ ALL: Final[tuple[str, ...]] = (
     AUDIT_EXPORT,
     AUDIT_VERIFY,
     AUDIT_REVIEW,
+    PROVIDER_AUDIT,
     ENDUSER_SIGNIN,
     WHY_PROMPTED,
     TOTP_DIAGNOSE,
@@ -63,6 +65,7 @@ TITLES: Final[dict[str, str]] = {
     AUDIT_EXPORT: "audit export",
     AUDIT_VERIFY: "audit verification",
     AUDIT_REVIEW: "audit review queue",
+    PROVIDER_AUDIT: "the identity provider's own audit log",
     ENDUSER_SIGNIN: "end-user sign-in",
     WHY_PROMPTED: "why was I prompted",
     TOTP_DIAGNOSE: "authenticator code check",

@@ -34,6 +34,8 @@ LEAD = "pi-lead"
 KIOSK = "pi-kiosk"
 """The agent at the pilot's desk: never signed in through the API, so its first code is
 never one the API client already spent."""
+KIOSK_LEAD = "pi-kiosk-lead"
+"""The lead at the pilot's desk, for the same reason."""
 
 
 @dataclass
@@ -114,7 +116,8 @@ async def open_desk(store: Path, settings: PrivacyIdeaSettings) -> PiDesk:
     ctx = await open_context(service, provider=factory)
     password_hash = await ctx.passwords.make("demo")
     async with ctx.engine.begin() as conn:
-        for username, role in ((AGENT, "agent"), (LEAD, "lead"), (KIOSK, "agent")):
+        accounts = ((AGENT, "agent"), (LEAD, "lead"), (KIOSK, "agent"), (KIOSK_LEAD, "lead"))
+        for username, role in accounts:
             await conn.execute(
                 agents.insert().values(
                     username=username,

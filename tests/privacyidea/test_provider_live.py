@@ -90,6 +90,11 @@ async def test_resend_sms_reaches_the_gateway_and_privacyideas_log(
     assert code not in json.dumps([d.model_dump(mode="json") for d in log])
     [entry] = await pi_desk.entries("sms.resend", user_id)
     assert entry["outcome"] == "queued" and code not in str(entry["detail"])
+    [handed] = await pi_desk.entries("sms.sent", user_id)  # privacyIDEA sent it: its row
+    assert handed["outcome"] == "sent" and code not in str(handed["detail"])
+    [row] = provider_rows(handed)
+    assert row["serial"] == serial
+    await pi_row(pi, row["audit_row"], serial, "POST /validate/triggerchallenge")
     assert await pi_desk.chain_intact()
 
 

@@ -20,6 +20,7 @@ from supportdesk.service.ops import (
     approvals,
     capabilities,
     challenges,
+    provider_audit,
     recovery,
     sessions,
     sms,
@@ -304,8 +305,20 @@ async def test_capabilities_name_what_the_provider_lacks_with_its_reason(desk: D
         assert features.ENDUSER_SIGNIN in gaps
     else:
         assert offered.offers(features.SMS) and offered.offers(features.ENDUSER_SIGNIN)
-        assert set(gaps) == {features.TOTP_RESYNC, features.TOKEN_UNLOCK}
+        assert set(gaps) == {features.TOTP_RESYNC, features.TOKEN_UNLOCK, features.PROVIDER_AUDIT}
         assert gaps[features.TOTP_RESYNC] == BUILTIN[Capability.RESYNC_TOTP]
+        assert gaps[features.PROVIDER_AUDIT] == BUILTIN[Capability.PROVIDER_AUDIT]
+
+
+async def test_the_providers_own_log_is_refused_with_its_reason_where_it_keeps_none(
+    desk: Desk,
+) -> None:
+    """Neither the built-in nor the dict provider keeps a log beside the desk's chain."""
+    reason = desk.ctx.provider.capabilities[Capability.PROVIDER_AUDIT]
+    assert reason
+    with pytest.raises(NotSupported) as refused:
+        await provider_audit.provider_rows(desk.ctx, "u1001", 10)
+    assert reason in refused.value.message
 
 
 async def test_what_the_provider_lacks_is_refused_and_nothing_is_written(

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from supportdesk.api.audit import AgentDayCount, AuditCounts
+from supportdesk.api.audit import AgentDayCount, AuditCounts, ProviderAudit, ProviderAuditRow
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.store.schema import audit_head, audit_log
@@ -22,6 +22,7 @@ from supportdesk.tui.screens.audit_export import AuditExportScreen
 from supportdesk.tui.screens.audit_log import AuditLogScreen
 from supportdesk.tui.screens.audit_review import AuditReviewScreen
 from supportdesk.tui.screens.audit_verify import AuditVerifyScreen
+from supportdesk.tui.screens.provider_audit import ProviderAuditScreen
 from supportdesk.tui.screens.queue import QueueScreen
 from supportdesk.tui.widgets.audit_chart import chart_text
 from tests.tui.support import (
@@ -373,3 +374,72 @@ async def test_the_desk_keeps_a_receipt_and_names_a_cut_log(
             pilot, lambda: "truncated" in text(app.screen, "#verify-message"), "the cut is named"
         )
         assert "intact" in text(app.screen, "#verify-message")  # the walk alone is fooled
+
+
+async def test_the_provider_log_key_is_dimmed_with_why_on_the_built_in_provider(
+    ctx: ServiceContext,
+) -> None:
+    app = make_desk(ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_audit(pilot, ctx)
+        assert screen.selected_entry() is not None
+
+        assert screen.check_action("provider_rows", ()) is None  # dimmed, not hidden
+        reason = screen.unavailable_reason("provider_rows")
+        assert reason is not None and "desk's own audit log" in reason
+        await pilot.press("question_mark")  # the key is listed in the help, dimmed
+        await until(pilot, lambda: bool(app.screen.query("HelpPanel")), "the help panel")
+        [active] = [
+            b for b in app.screen.active_bindings.values() if b.binding.id == "audit.provider"
+        ]
+        assert active.binding.description == "Provider log" and not active.enabled
+        await pilot.press("question_mark")
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditLogScreen)  # nothing opens
+
+
+async def test_a_provider_row_whose_signature_fails_is_said_in_words(
+    ctx: ServiceContext,
+) -> None:
+    """The dialog as privacyIDEA's answer fills it (the live suite reads a real one); the
+    built-in back end answers with its reason first."""
+    at = ctx.clock.now()
+    rows = [
+        ProviderAuditRow(
+            number=41,
+            at=at,
+            action="POST /token/reset",
+            serial="TOTP-1",
+            success=True,
+            info="",
+            signature_ok=False,
+        ),
+        ProviderAuditRow(
+            number=40,
+            at=at - timedelta(minutes=1),
+            action="POST /validate/check",
+            serial="TOTP-1",
+            success=False,
+            info="wrong otp value",
+            signature_ok=True,
+        ),
+    ]
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_audit(pilot, ctx)
+        await app.push_screen(ProviderAuditScreen("u1001", UTC))
+        dialog = await wait_for_screen(pilot, ProviderAuditScreen)
+        assert "desk's own audit log" in text(dialog, "#provider-audit-status")
+
+        dialog.show(ProviderAudit(provider="privacyidea", user_id="u1001", rows=rows))
+        await pilot.pause()
+
+        status = text(dialog, "#provider-audit-status")
+        assert "2 rows in privacyIDEA's audit · 1 failed the signature check" in status
+        table = dialog.query_one("#provider-audit-table", DataTable)
+        signatures = [str(table.get_row_at(i)[5]) for i in range(table.row_count)]
+        assert signatures == ["FAILED", "verified"]
+        assert "does NOT check out" in text(dialog, "#provider-audit-info")
+        await pilot.press("down")
+        assert "wrong otp value" in text(dialog, "#provider-audit-info")

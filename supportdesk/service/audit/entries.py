@@ -202,6 +202,22 @@ def sms_send_failed(
     )
 
 
+def sms_handed_over(
+    actor: Actor, *, user_id: str, ticket_id: str | None, reason: str | None, **detail: Any
+) -> Entry:
+    """A provider in front of another server sent a queued text; `detail.provider` names
+    that server's audit row, so a lead can cross-check the two logs."""
+    return Entry(
+        actor,
+        "sms.sent",
+        "sent",
+        target_user=user_id,
+        ticket_id=ticket_id,
+        reason=reason,
+        detail=_detail(detail),
+    )
+
+
 def switched_to_authenticator(
     actor: Actor,
     *,

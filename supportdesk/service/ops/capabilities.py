@@ -25,6 +25,7 @@ NEEDS: Mapping[str, tuple[C, ...]] = {
     f.AUDIT_EXPORT: (),
     f.AUDIT_VERIFY: (),
     f.AUDIT_REVIEW: (),
+    f.PROVIDER_AUDIT: (C.PROVIDER_AUDIT,),
     f.ENDUSER_SIGNIN: (C.ENDUSER_SIGNIN,),
     f.WHY_PROMPTED: (C.SIGN_IN_HISTORY,),
     f.TOTP_DIAGNOSE: (C.MEASURE_DRIFT,),

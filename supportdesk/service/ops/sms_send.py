@@ -6,7 +6,9 @@ A send is three steps, so no transaction waits on the carrier:
    the provider makes the code (the live one dies), and the resend is audited as queued;
 2. the provider hands the text to the carrier;
 3. in one transaction: the provider records the carrier's answer; a refusal kills the new
-   code and is audited with the carrier's reason.
+   code and is audited with the carrier's reason. A provider in front of another server
+   (privacyIDEA) sends in step 2 and notes that server's audit row: the send is audited
+   then (`sms.sent`), naming the row, as every change it makes is.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from supportdesk.service.provider import (
     QueuedSms,
     SmsDeliveryRecord,
     SmsState,
+    receipts,
     require,
 )
 from supportdesk.service.sms.policy import analyse_on_file, refusal, send_limits
@@ -54,7 +57,9 @@ async def send_code(ctx: ServiceContext, order: SendOrder) -> SmsResent:
     require(ctx.provider, Capability.SEND_SMS)
     now = ctx.clock.now()
     queued, about = await _queue(ctx, order, now)
-    state = await ctx.provider.send_sms(queued, now)
+    with receipts.collecting() as seen:
+        state = await ctx.provider.send_sms(queued, now)
+    noted = {"provider": seen.records} if seen.records else {}
     async with ctx.engine.begin() as conn:
         delivery = await ctx.provider.settle_sms(conn, queued, state, now)
         if state.failed:
@@ -67,6 +72,19 @@ async def send_code(ctx: ServiceContext, order: SendOrder) -> SmsResent:
                 delivery_id=queued.delivery_id,
                 gateway=queued.gateway,
                 reason_code=state.reason_code,
+                **noted,
+            )
+            await record(conn, entry, at=now, request_id=order.request_id)
+        elif noted:  # the other server sent it: our entry names its audit row
+            entry = audit.sms_handed_over(
+                order.actor,
+                user_id=order.user_id,
+                ticket_id=order.ticket_id,
+                reason=order.reason,
+                **about,
+                request=order.action,
+                gateway=queued.gateway,
+                **noted,
             )
             await record(conn, entry, at=now, request_id=order.request_id)
         next_send = await wait_s(conn, send_bucket(order.user_id), now, send_limits(ctx.settings))

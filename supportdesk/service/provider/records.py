@@ -166,3 +166,7 @@ class ProviderEvent:
     outcome: str
     factor_id: str | None
     detail: str
+    number: int | None = None
+    """The row's number in the provider's log, to name it in the desk's own entry."""
+    signature_ok: bool | None = None
+    """The provider's own check of the row's signature; None where it signs none."""

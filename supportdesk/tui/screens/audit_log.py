@@ -81,6 +81,7 @@ class AuditLogScreen(DeskScreen):
         Binding("w", "review", "Review", id="audit.review"),
         Binding("e", "export", "Export", id="audit.export"),
         Binding("v", "verify", "Verify", id="audit.verify"),
+        Binding("p", "provider_rows", "Provider log", show=False, id="audit.provider"),
         Binding("r", "refresh", "Refresh", show=False, id="audit.refresh"),
     ]
     ACTION_FEATURES = {
@@ -88,6 +89,7 @@ class AuditLogScreen(DeskScreen):
         "review": features.AUDIT_REVIEW,
         "export": features.AUDIT_EXPORT,
         "verify": features.AUDIT_VERIFY,
+        "provider_rows": features.PROVIDER_AUDIT,
     }
 
     def __init__(self) -> None:
@@ -323,6 +325,11 @@ class AuditLogScreen(DeskScreen):
             ("Audit: review queue", self.action_review, "What deserves a second look"),
             ("Audit: export this filter", self.action_export, "CSV or JSON Lines, to a file"),
             ("Audit: verify the chain", self.action_verify, "Edited, missing or reordered?"),
+            (
+                "Audit: the identity provider's rows for this user",
+                self.action_provider_rows,
+                "With its signature check",
+            ),
             ("Audit: filter", self.action_filter, "Agent, user, action, outcome, ticket, when"),
         ]
 
@@ -391,6 +398,16 @@ class AuditLogScreen(DeskScreen):
                 self.show_linked(f"Where the chain breaks: entry {seq}", [seq])
 
         self.app.push_screen(AuditVerifyScreen(), chosen)
+
+    def action_provider_rows(self) -> None:
+        """The identity provider's own rows for the selected entry's user."""
+        from supportdesk.tui.screens.provider_audit import ProviderAuditScreen
+
+        entry = self.selected_entry()
+        if entry is None or not entry.target_user:
+            self.notify("Select an entry about a user first.", title="Provider log")
+            return
+        self.app.push_screen(ProviderAuditScreen(entry.target_user, self.zone))
 
 
 def open_audit_log(desk: SupportDeskApp) -> None:

@@ -132,3 +132,28 @@ def _detail(detail: str | None) -> str:
     if not isinstance(found, dict):
         return detail
     return " · ".join(f"{k.replace('_', ' ')}: {v}" for k, v in found.items()) or "—"
+
+
+SIGNATURE_WORDS: Final[dict[bool | None, tuple[str, str, str]]] = {
+    True: ("verified", "green", "its signature checks out"),
+    False: (
+        "FAILED",
+        "bold red",
+        "its signature does NOT check out: altered, or signed with another key",
+    ),
+    None: ("not signed", "yellow", "the provider signs no rows"),
+}
+"""The provider's own check of one of its audit rows: a word for the table, its style,
+and a sentence for the row's detail. A failed one deserves a lead's look."""
+
+PROVIDER_NAMES: Final[dict[str, str]] = {"privacyidea": "privacyIDEA", "builtin": "the desk"}
+
+
+def signature_words(ok: bool | None) -> tuple[str, str, str]:
+    """Word, style and sentence for the provider's signature check of a row."""
+    return SIGNATURE_WORDS[ok]
+
+
+def provider_name(name: str) -> str:
+    """How the desk names an identity provider ("privacyidea" → "privacyIDEA")."""
+    return PROVIDER_NAMES.get(name, name)

@@ -22,6 +22,7 @@ AUDIT_ACTION_WORDS: Final[dict[str, str]] = {
     "sms.resend": "SMS code resent",
     "sms.send": "SMS code sent",
     "sms.send_failed": "SMS not taken by the provider",
+    "sms.sent": "SMS sent by the provider",
     "sms.switch_to_authenticator": "moved to the authenticator app",
     "ticket.branch_corrected": "ticket's branch corrected",
     "ticket.intake_refused": "message refused by the intake",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
 from supportdesk.api.audit import (
@@ -16,6 +16,7 @@ from supportdesk.api.audit import (
     AuditFilter,
     AuditReceipt,
     ExportFormat,
+    ProviderAudit,
     ReceiptCheck,
     ReviewQueue,
     VerifyStep,
@@ -27,7 +28,7 @@ from supportdesk.service.errors import InvalidInput
 from supportdesk.service.http.deps import Ctx, CurrentLead, RequestId
 from supportdesk.service.http.params import MAX_ID, SEQ_LIST, Moment
 from supportdesk.service.ops import audit_counts as charts
-from supportdesk.service.ops import audit_log
+from supportdesk.service.ops import audit_log, provider_audit
 from supportdesk.service.ops import audit_receipts as receipts
 from supportdesk.service.store.schema import as_utc
 
@@ -199,3 +200,15 @@ async def audit_review(
     since = as_utc(since) if since is not None else None
     until = as_utc(until) if until is not None else None
     return await charts.review(ctx, since=since, until=until, zone_name=zone)
+
+
+@router.get("/provider/{user_id}", response_model=ProviderAudit)
+async def audit_provider(
+    _lead: CurrentLead,
+    ctx: Ctx,
+    user_id: Annotated[str, Path(max_length=64)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ProviderAudit:
+    """The user's rows in the identity provider's own log, newest first, each with the
+    provider's signature check (409 where the provider keeps no log of its own)."""
+    return await provider_audit.provider_rows(ctx, user_id, limit)

@@ -86,17 +86,24 @@ async def ticket_messages(ctx: ServiceContext, ticket_id: str) -> list[TicketMes
 async def take(
     ctx: ServiceContext, arrival: Arrival, *, checkpoint: MailCheckpoint | None
 ) -> Taken:
-    """Take one arrival: a look first (no lock) to skip a duplicate and to triage only a
-    new ticket, then one write transaction that decides again and makes it all."""
+    """Take one arrival: a look first (no lock) to skip a duplicate, to find the sender
+    among the provider's users and to triage only a new ticket, then one write
+    transaction that decides again and makes it all.
+
+    The user is matched before the write: a provider in front of another server asks it
+    over the network (and may note a user seen for the first time), which must not hold
+    the store's write lock.
+    """
     async with reading(ctx.engine) as conn:
         seen = await store.key_taken(conn, arrival.key)
         joins = seen is None and await _thread_ticket(conn, arrival, None) is not None
+        user_id = None if seen is not None else await _match_user(ctx, conn, arrival)
     if seen is not None:
         await _advance(ctx, checkpoint)
         return Taken("duplicate", seen["ticket_id"], "already taken")
     guess = None if joins else await _triage(ctx, arrival)
     try:
-        return await _write(ctx, arrival, checkpoint, guess)
+        return await _write(ctx, arrival, checkpoint, guess, user_id)
     except IntegrityError:
         # Another worker took the same key first (PostgreSQL): theirs stands.
         async with reading(ctx.engine) as conn:
@@ -111,6 +118,7 @@ async def _write(
     arrival: Arrival,
     checkpoint: MailCheckpoint | None,
     guess: Triage | None,
+    user_id: str | None,
 ) -> Taken:
     now = ctx.clock.now()
     async with ctx.engine.begin() as conn:
@@ -118,7 +126,6 @@ async def _write(
         if seen is not None:
             await _save_checkpoint(conn, checkpoint, now)
             return Taken("duplicate", seen["ticket_id"], "already taken")
-        user_id = await _match_user(ctx, conn, arrival)
         throttled = await ratelimit.take(
             conn, f"intake:{arrival.sender.lower()}"[:128], now, _limits(ctx)
         )

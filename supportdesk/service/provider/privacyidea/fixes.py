@@ -186,10 +186,9 @@ class Fixes(PiBase):
                 action=r.action,
                 outcome="success" if r.success else "failure",
                 factor_id=r.serial or None,
-                detail=(
-                    f"#{r.number} {r.info or r.authentication}".strip()
-                    + ("" if r.signature_ok else " · SIGNATURE FAILED")
-                ),
+                detail=r.info or r.authentication,
+                number=r.number,
+                signature_ok=r.signature_ok,
             )
             for r in page.entries
         ]
