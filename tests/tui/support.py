@@ -15,13 +15,10 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pyotp
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select
 from textual.css.query import NoMatches, WrongType
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -36,13 +33,27 @@ from supportdesk.service.clock import Clock
 from supportdesk.service.context import ServiceContext, open_context
 from supportdesk.service.store.engine import sqlite_url
 from supportdesk.service.store.schema import (
-    approvals,
-    audit_log,
-    factors,
     message_outbox,
-    users,
 )
 from supportdesk.tui.app import SupportDeskApp
+from tests.service.support import (  # one copy of the service-side helpers
+    audit_rows as audit_rows,
+)
+from tests.service.support import (
+    email_verification as email_verification,
+)
+from tests.service.support import (
+    factor_code as factor_code,
+)
+from tests.service.support import (
+    latest_message_code as latest_message_code,
+)
+from tests.service.support import (
+    newest_approval_id as newest_approval_id,
+)
+from tests.service.support import (
+    user_email as user_email,
+)
 from tests.support import FROZEN_NOW, agent_code, fast_settings, sign_in_as
 
 DEADLINE_S = float(os.environ.get("SUPPORTDESK_TEST_DEADLINE_S", "60"))
@@ -253,26 +264,6 @@ class Keys:
 # -- what the user received and what the store holds ---------------------------------------------
 
 
-async def latest_message_code(engine: AsyncEngine, user_id: str) -> str:
-    """The 6-digit code in the newest message the user received (mailbox or phone)."""
-    async with engine.connect() as conn:
-        body = (
-            (
-                await conn.execute(
-                    select(message_outbox.c.body)
-                    .where(message_outbox.c.user_id == user_id)
-                    .order_by(message_outbox.c.id.desc())
-                )
-            )
-            .scalars()
-            .first()
-        )
-    assert body is not None, f"{user_id} received nothing"
-    found = re.search(r"\b(\d{6})\b", body)
-    assert found is not None
-    return found.group(1)
-
-
 async def last_text_code(ctx: ServiceContext, e164: str) -> str:
     """The code in the latest text to this number, read as the user's phone would."""
     async with ctx.engine.connect() as conn:
@@ -290,51 +281,6 @@ async def last_text_code(ctx: ServiceContext, e164: str) -> str:
     found = re.search(r"\b(\d{6})\b", texts[-1])
     assert found is not None
     return found.group(1)
-
-
-async def factor_code(ctx: ServiceContext, factor_id: str, shift_s: int = 0) -> str:
-    """What the user's authenticator app shows now (tests read the seed directly)."""
-    async with ctx.engine.connect() as conn:
-        secret = (
-            await conn.execute(select(factors.c.totp_secret).where(factors.c.id == factor_id))
-        ).scalar_one()
-    return str(pyotp.TOTP(secret).at(ctx.clock.now() + timedelta(seconds=shift_s)))
-
-
-async def email_verification(
-    client: SupportDeskClient, ctx: ServiceContext, user_id: str, ticket_id: str
-) -> str:
-    """Send a code to the e-mail on file and read it back as the user: a verification id."""
-    sent = await client.send_challenge(user_id, ticket_id=ticket_id, channel="email")
-    code = await latest_message_code(ctx.engine, user_id)
-    return (await client.answer_challenge(sent.id, code)).id
-
-
-async def audit_rows(
-    ctx: ServiceContext, *, action: str | None = None, user: str | None = None
-) -> list[dict[str, Any]]:
-    """The entries the test itself wrote: those after the demo world's seed entry."""
-    seeded = select(audit_log.c.seq).where(audit_log.c.action == "demo.seed").scalar_subquery()
-    stmt = select(audit_log).where(audit_log.c.seq > seeded).order_by(audit_log.c.seq)
-    if action:
-        stmt = stmt.where(audit_log.c.action == action)
-    if user:
-        stmt = stmt.where(audit_log.c.target_user == user)
-    async with ctx.engine.connect() as conn:
-        return [dict(r._mapping) for r in await conn.execute(stmt)]
-
-
-async def newest_approval_id(ctx: ServiceContext) -> int:
-    """The request filed last (the demo world's past already holds a few decided ones)."""
-    async with ctx.engine.connect() as conn:
-        return int((await conn.execute(select(func.max(approvals.c.id)))).scalar_one())
-
-
-async def user_email(ctx: ServiceContext, user_id: str) -> str:
-    async with ctx.engine.connect() as conn:
-        return str(
-            (await conn.execute(select(users.c.email).where(users.c.id == user_id))).scalar_one()
-        )
 
 
 async def enduser_sign_in(ctx: ServiceContext, user_id: str) -> EndUserSignInResult:

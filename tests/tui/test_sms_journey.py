@@ -28,6 +28,7 @@ from tests.tui.support import (
     make_desk,
     settle,
     sign_in,
+    until,
     wait_for_screen,
 )
 
@@ -122,10 +123,9 @@ async def test_t1042_walked_from_the_queue_to_a_resolved_ticket(ctx: ServiceCont
         # The carrier holds the text, then delivers it; the log follows.
         ctx.clock.advance(timedelta(seconds=10))
         screen.tick()
-        await screen.load_log().wait()
-        await pilot.pause()
+        screen.load_log()  # exclusive: a newer load may cancel it, so wait for what shows
+        await until(pilot, lambda: log_rows(screen)[0][2] == "sent", "the log to say sent")
         assert "next code in 20 s" in text(screen, "#step-resend")
-        assert log_rows(screen)[0][2] == "sent"
         ctx.clock.advance(timedelta(seconds=70))
         screen.tick()
         screen.poll_log()  # what the screen's timer does while a text is on its way

@@ -11,6 +11,7 @@ conversation, so it is not resent automatically; the caller gets ``ReplyTemporar
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
@@ -33,7 +34,7 @@ class MessengerClient(Protocol):
     async def send_reply(self, reply: OutboundReply) -> ReplyReceipt: ...
 
 
-class _HttpReplyClient:
+class _HttpReplyClient(ABC):
     dedupes_by_key: ClassVar[bool]
 
     def __init__(
@@ -53,8 +54,9 @@ class _HttpReplyClient:
         self._backoff = backoff_s
         self._transport = transport
 
+    @abstractmethod
     def _request(self, reply: OutboundReply) -> tuple[str, dict[str, str], dict[str, Any]]:
-        raise NotImplementedError
+        """The URL, headers and JSON body this messenger's API takes for a reply."""
 
     async def send_reply(self, reply: OutboundReply) -> ReplyReceipt:
         """Post the reply; ``ReplyPermanent`` or ``ReplyTemporary`` when it did not go."""
