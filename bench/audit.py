@@ -51,7 +51,7 @@ from supportdesk.service.demo.world import demo_world
 from supportdesk.service.ops.audit_log import verify_all
 from supportdesk.service.settings import ServiceSettings
 from supportdesk.service.store.audit_hourly import rebuild_hourly
-from supportdesk.service.store.audit_log import chain_rows
+from supportdesk.service.store.audit_verify import chain_rows
 from supportdesk.service.store.engine import drop_schema, make_engine, sqlite_url
 from supportdesk.service.store.schema import agents, audit_head, audit_log
 

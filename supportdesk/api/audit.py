@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Literal
@@ -124,18 +124,6 @@ def csv_lines(entries: Iterable[Mapping[str, Any]], *, header: bool = False) -> 
     for entry in entries:
         writer.writerow(["" if entry[n] is None else _text(entry[n]) for n in EXPORT_COLUMNS])
     return out.getvalue()
-
-
-def csv_records(rows: Iterable[Sequence[Any]]) -> str:
-    """Rows whose first value is the whole CSV record, spelled by the store."""
-    text = "\r\n".join([row[0] for row in rows])
-    return text + "\r\n" if text else ""
-
-
-def jsonl_rows(rows: Iterable[Sequence[Any]]) -> str:
-    """Rows whose first value is the whole line, spelled by the store."""
-    text = "\n".join([row[0] for row in rows])
-    return text + "\n" if text else ""
 
 
 def render(fmt: ExportFormat, entries: Iterable[Mapping[str, Any]], *, header: bool) -> str:

@@ -193,6 +193,40 @@ class StoredWalker:
             return False
         return True
 
+    def feed_joined(
+        self,
+        count: int,
+        first_seq: int,
+        last_seq: int,
+        same: Any,
+        bodies: bytes,
+        hashes: str,
+        prev_hashes: str,
+    ) -> bool:
+        """A whole batch at once: its entries' texts joined by line ends (a canonical
+        text never holds one), their hashes and `prev_hash`es each joined, whether every
+        row's columns spell its text, and its first and last seq.
+
+        True when every entry holds (the walk moves to the batch's end); False, with
+        nothing changed, when anything in it does not: feed the batch row by row
+        (`feed_all`) to name where. The seqs run unbroken when the last minus the first
+        is the count less one (seq is unique); each entry links to the one before when
+        the joined `prev_hash`es are the walk's last hash followed by every hash but the
+        batch's last.
+        """
+        if self.first_break is not None or not count or not same:
+            return False
+        if first_seq != self.last_seq + 1 or last_seq - first_seq + 1 != count:
+            return False
+        if len(hashes) != 64 * count or prev_hashes != self.last_hash + hashes[:-64]:
+            return False
+        sha256 = hashlib.sha256
+        if "".join([sha256(body).hexdigest() for body in bodies.split(b"\n")]) != hashes:
+            return False
+        self.last_seq, self.last_hash = last_seq, hashes[-64:]
+        self.checked += count
+        return True
+
     def _judge(self, row: tuple[Any, ...]) -> ChainBreak:
         seq, body, digest, prev_hash, same = row
         prev_seq = self.last_seq if self.last_seq > 0 else None

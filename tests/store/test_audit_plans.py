@@ -18,11 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from supportdesk.api.audit import AuditFilter
 from supportdesk.rules.audit_chain import GENESIS_HASH, body_hash, entry_body
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.store.audit_log import (
-    export_statement,
-    page_statement,
-    prefer_indexes,
-)
+from supportdesk.service.store.audit_export import export_statement
+from supportdesk.service.store.audit_log import page_statement, prefer_indexes
 from supportdesk.service.store.schema import audit_head, audit_log
 
 ENTRIES = 60_000

@@ -19,8 +19,6 @@ from supportdesk.api.audit import (
     ChainBreakOut,
     ExportFormat,
     VerifyStep,
-    csv_records,
-    jsonl_rows,
 )
 from supportdesk.api.models import AuditEntry, AuditPage
 from supportdesk.rules.audit_chain import GENESIS_HASH, ChainBreak, StoredWalker, column_break
@@ -29,7 +27,7 @@ from supportdesk.service.audit import record, row_to_chain_fields
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import InvalidInput
 from supportdesk.service.ops.common import Principal
-from supportdesk.service.store import audit_log
+from supportdesk.service.store import audit_export, audit_log, audit_verify
 from supportdesk.service.store.engine import reading
 
 BATCH = 2000
@@ -137,8 +135,8 @@ async def iter_export(
 ) -> AsyncIterator[tuple[str, int, int]]:
     """The export's text a batch at a time, oldest first: (text, rows, last seq).
 
-    The database spells each row as the file has it (JSON Lines) or hands the columns
-    over in file order (CSV, written by the C writer): no model and no dict per row.
+    The database spells each record as the file has it and joins the batch's records
+    into one string: no model, no dict and no Python string per row.
     """
     cursor = after
     remaining = limit
@@ -146,14 +144,11 @@ async def iter_export(
         take = batch if remaining is None else min(batch, remaining)
         async with reading(engine) as conn:
             await audit_log.prefer_indexes(conn)
-            rows = await audit_log.export_rows(conn, filters, fmt, cursor, take)
-        if not rows:
+            text, count, cursor = await audit_export.export_text(conn, filters, fmt, cursor, take)
+        if not count:
             return
-        text = jsonl_rows(rows) if fmt == "jsonl" else csv_records(rows)
-        cursor = int(rows[-1][1])
-        count = len(rows)
-        del rows
         yield text, count, cursor
+        del text
         if remaining is not None:
             remaining -= count
         if count < take:
@@ -198,40 +193,54 @@ async def verify_stretch(
         )
     walker = StoredWalker(after_seq, after_hash or GENESIS_HASH)
     head: tuple[int, str] | None = None
+    Batch = tuple[tuple[Any, ...] | None, tuple[int, str] | None]
 
-    async def fetch(cursor: int, take: int) -> tuple[list[tuple[Any, ...]], tuple[int, str] | None]:
+    async def fetch(cursor: int, take: int) -> Batch:
         async with _snapshot(engine) as conn:
-            rows = await audit_log.chain_rows(conn, cursor, take)
+            joined = await audit_verify.chain_batch(conn, cursor, take)
             # The same snapshot as the last rows: the head must name the last of them.
-            end = await audit_log.head_row(conn) if len(rows) < take else None
-        return rows, end
+            count = int(joined[0]) if joined is not None else 0
+            end = await audit_verify.head_row(conn) if count < take else None
+        return joined, end
+
+    async def cancel(task: asyncio.Task[Batch] | None) -> None:
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
 
     seen = 0
     exhausted = False
     take = min(batch, max_entries)
-    rows, head = await fetch(walker.last_seq, take)
+    joined, head = await fetch(walker.last_seq, take)
     while True:
-        exhausted = len(rows) < take
-        seen += len(rows)
-        following: asyncio.Task[tuple[list[tuple[Any, ...]], tuple[int, str] | None]] | None = None
+        count = int(joined[0]) if joined is not None else 0
+        exhausted = count < take
+        seen += count
+        following: asyncio.Task[Batch] | None = None
         next_take = min(batch, max_entries - seen)
-        if not exhausted and next_take > 0:  # the store reads on while these are hashed
-            following = asyncio.create_task(fetch(int(rows[-1][0]), next_take))
-        if not walker.feed_all(rows) and walker.first_break is not None:
-            if following is not None:
-                following.cancel()
-                with suppress(asyncio.CancelledError):
-                    await following
-            async with reading(engine) as conn:
-                walker.first_break = await _explained(conn, walker.first_break, rows)
-            break
+        if joined is not None and not exhausted and next_take > 0:
+            # the store reads on while these are hashed
+            following = asyncio.create_task(fetch(int(joined[2]), next_take))
+        if joined is not None and not walker.feed_joined(*joined):
+            # Something in this batch does not hold: read it row by row to name it.
+            async with _snapshot(engine) as conn:
+                rows = await audit_verify.chain_rows(conn, walker.last_seq, count)
+            if not walker.feed_all(rows) and walker.first_break is not None:
+                await cancel(following)
+                async with reading(engine) as conn:
+                    walker.first_break = await _explained(conn, walker.first_break, rows)
+                break
+            if following is not None and walker.last_seq != int(joined[2]):
+                await cancel(following)  # the rows moved under us: read on from here
+                following = asyncio.create_task(fetch(walker.last_seq, next_take))
         if following is None:
             break
-        rows, head = await following
+        joined, head = await following
         take = next_take
     if not exhausted:
         async with reading(engine) as conn:
-            head = await audit_log.head_row(conn)
+            head = await audit_verify.head_row(conn)
     found = walker.first_break
     head_seq = head[0] if head is not None else 0
     if found is None and exhausted:

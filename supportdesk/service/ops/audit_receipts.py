@@ -24,7 +24,7 @@ from supportdesk.service.audit.receipts import (
 )
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import Conflict
-from supportdesk.service.store import audit_log
+from supportdesk.service.store import audit_verify
 from supportdesk.service.store.engine import reading
 
 
@@ -39,7 +39,7 @@ async def issue_receipt(ctx: ServiceContext) -> AuditReceipt:
     """A receipt of the head as the store records it now."""
     key = _key(ctx)
     async with reading(ctx.engine) as conn:
-        head = await audit_log.head_row(conn)
+        head = await audit_verify.head_row(conn)
     if head is None:
         raise Conflict("the audit log has no head row: verify the log before taking a receipt")
     signed = sign_head(key, head[0], head[1], ctx.clock.now())
@@ -66,9 +66,9 @@ async def check_receipt(ctx: ServiceContext, receipt: AuditReceipt) -> ReceiptCh
         finding = ReceiptFinding("forged", "the receipt names no entry")
     else:
         async with reading(ctx.engine) as conn:
-            head = await audit_log.head_row(conn)
-            newest = await audit_log.newest_seq(conn)
-            stored = await audit_log.hash_of(conn, receipt.seq) if receipt.seq > 0 else None
+            head = await audit_verify.head_row(conn)
+            newest = await audit_verify.newest_seq(conn)
+            stored = await audit_verify.hash_of(conn, receipt.seq) if receipt.seq > 0 else None
         finding = judge_receipt(
             receipt.seq, receipt.head_hash, head=head, newest_seq=newest, hash_at_seq=stored
         )

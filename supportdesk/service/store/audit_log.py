@@ -1,5 +1,7 @@
 """Reading the audit log: filters as SQL, keyset pages and batches, the head.
 
+Verification reads through `audit_verify`, exports through `audit_export`.
+
 Never the whole table at once: pages and batches are keyset-paged on `seq` (the
 primary key), so the thousandth page costs what the first does.
 """
@@ -18,13 +20,12 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    literal_column,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from supportdesk.api.audit import EXPORT_COLUMNS, AuditFilter
-from supportdesk.rules.audit_chain import GENESIS_HASH, HASHED_FIELDS
+from supportdesk.api.audit import AuditFilter
+from supportdesk.rules.audit_chain import GENESIS_HASH
 from supportdesk.service.store.schema import audit_head, audit_log
 
 VISIBLE = tuple(c for c in audit_log.columns if c.name != "body")
@@ -233,163 +234,4 @@ async def day_counts(
         func.count().label("total"),
         func.sum(inner.c.is_reset).label("resets"),
     ).group_by(inner.c.bucket, inner.c.actor)
-    return list((await conn.execute(stmt)).all())
-
-
-# -- verification: the stored text, held to the columns in SQL -----------------------------
-
-
-_AT_SQLITE = (
-    "replace(substr(at, 1, 19), ' ', 'T') || CASE WHEN substr(at, 21) IN ('', '000000') "
-    "THEN '' ELSE '.' || substr(at, 21) END || '+00:00'"
-)
-"""`at` as the hashed ISO text, from the text SQLite keeps ('YYYY-MM-DD HH:MM:SS.ffffff')."""
-
-_UTC = "(at AT TIME ZONE 'UTC')"
-_AT_POSTGRESQL = (
-    f"to_char({_UTC}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({_UTC}, 'US') = "
-    f"'000000' THEN '' ELSE '.' || to_char({_UTC}, 'US') END || '+00:00'"
-)
-
-
-def _at_text(dialect: str) -> str:
-    return _AT_POSTGRESQL if dialect == "postgresql" else _AT_SQLITE
-
-
-def _spelled_sqlite(with_hash: bool = False) -> str:
-    """The canonical text the row's columns spell, built by SQLite (json_object writes
-    the compact form, escaping exactly as the canonical encoder does)."""
-    parts = [f"'{name}', {_AT_SQLITE if name == 'at' else name}" for name in sorted(HASHED_FIELDS)]
-    if with_hash:
-        parts.append("'hash', hash")
-    return f"json_object({', '.join(parts)})"
-
-
-def _spelled_postgresql(with_hash: bool = False) -> str:
-    """The same text built by PostgreSQL (to_json escapes strings as the encoder does)."""
-    names = [*sorted(HASHED_FIELDS), *(["hash"] if with_hash else [])]
-    parts = []
-    for i, name in enumerate(names):
-        if name == "at":
-            value = f"'\"' || {_AT_POSTGRESQL} || '\"'"
-        elif name == "seq":
-            value = "seq::text"
-        else:
-            value = f"coalesce(to_json({name})::text, 'null')"
-        parts.append(f"'{'{' if i == 0 else ','}\"{name}\":' || {value}")
-    return " || ".join(parts) + " || '}'"
-
-
-def _spelled(dialect: str, with_hash: bool = False) -> str:
-    if dialect == "postgresql":
-        return _spelled_postgresql(with_hash)
-    return _spelled_sqlite(with_hash)
-
-
-def _verify_sql(dialect: str) -> str:
-    spelled = _spelled(dialect)
-    mark = "$1" if dialect == "postgresql" else "?"
-    limit = "$2" if dialect == "postgresql" else "?"
-    raw = "convert_to(body, 'UTF8')" if dialect == "postgresql" else "CAST(body AS BLOB)"
-    return (
-        f"SELECT seq, {raw}, hash, prev_hash, body = {spelled} AS same FROM audit_log "
-        f"WHERE seq > {mark} ORDER BY seq LIMIT {limit}"
-    )
-
-
-_VERIFY_SQL = {name: _verify_sql(name) for name in ("sqlite", "postgresql")}
-
-
-async def chain_rows(conn: AsyncConnection, after: int, limit: int) -> list[tuple[Any, ...]]:
-    """(seq, body as bytes, hash, prev_hash, columns spell body) oldest first after `after`.
-
-    Read through the driver itself: no row objects, no type conversion, no JSON in
-    Python; whether the columns still match the stored text is decided by the database.
-    """
-    dialect = conn.dialect.name
-    raw = (await conn.get_raw_connection()).driver_connection
-    if dialect == "postgresql":
-        return [tuple(r) for r in await raw.fetch(_VERIFY_SQL[dialect], after, limit)]  # type: ignore[union-attr]
-    cursor = await raw.execute(_VERIFY_SQL["sqlite"], (after, limit))  # type: ignore[union-attr]
-    try:
-        return list(await cursor.fetchall())
-    finally:
-        await cursor.close()
-
-
-async def head_row(conn: AsyncConnection) -> tuple[int, str] | None:
-    """The head row's (seq, hash), or None when the row itself is gone."""
-    row = (
-        await conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))
-    ).first()
-    return (int(row.seq), str(row.hash)) if row is not None else None
-
-
-async def newest_seq(conn: AsyncConnection) -> int | None:
-    """The newest entry there is (whatever the head row says), None when the log is empty."""
-    found = (await conn.execute(select(func.max(audit_log.c.seq)))).scalar_one_or_none()
-    return int(found) if found is not None else None
-
-
-async def hash_of(conn: AsyncConnection, seq: int) -> str | None:
-    found = (
-        await conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == seq))
-    ).scalar_one_or_none()
-    return str(found) if found is not None else None
-
-
-# -- export: rows as the file spells them, straight from the driver ---------------------------
-
-
-def export_columns(dialect: str, fmt: str) -> list[ColumnElement[Any]]:
-    """What an export reads per row: the whole record, spelled by the database from the
-    row's columns (JSON Lines: the canonical text plus the hash; CSV: the columns in
-    file order, the time as hashed ISO text, quoted as the csv module quotes)."""
-    if fmt == "jsonl":
-        return [literal_column(_spelled(dialect, with_hash=True))]
-    return [literal_column(_csv_record(dialect))]
-
-
-def _csv_field(dialect: str, name: str) -> str:
-    """One CSV field as the csv module writes it (QUOTE_MINIMAL): quoted, with quotes
-    doubled, when it holds a comma, a quote or a line break; NULL as nothing."""
-    if name == "seq":
-        return "CAST(seq AS TEXT)"
-    if name == "at":
-        return f"({_at_text(dialect)})"
-    cr, lf = ("chr(13)", "chr(10)") if dialect == "postgresql" else ("char(13)", "char(10)")
-    found = " OR ".join(
-        f"strpos({name}, {c}) > 0" if dialect == "postgresql" else f"instr({name}, {c}) > 0"
-        for c in ("','", "'\"'", cr, lf)
-    )
-    return (
-        f"CASE WHEN {name} IS NULL THEN '' WHEN {found} "
-        f"THEN '\"' || replace({name}, '\"', '\"\"') || '\"' ELSE {name} END"
-    )
-
-
-def _csv_record(dialect: str) -> str:
-    """A whole CSV record (without its line end), spelled by the database."""
-    return " || ',' || ".join(_csv_field(dialect, name) for name in EXPORT_COLUMNS)
-
-
-def export_statement(
-    dialect: str, filters: AuditFilter, fmt: str, after: int, limit: int
-) -> Select[Any]:
-    """One export batch: matching rows oldest first after entry `after`."""
-    stmt = (
-        select(*export_columns(dialect, fmt))
-        .where(*conditions(filters), audit_log.c.seq > after)
-        .order_by(*keyset_order(filters, newest_first=False))
-        .limit(limit)
-    )
-    return stmt.add_columns(audit_log.c.seq)  # the keyset cursor
-
-
-async def export_rows(
-    conn: AsyncConnection, filters: AuditFilter, fmt: str, after: int, limit: int
-) -> list[Any]:
-    """Matching rows oldest first after entry `after`, as plain rows (no model, no
-    type conversion per row)."""
-    stmt = export_statement(conn.dialect.name, filters, fmt, after, limit)
     return list((await conn.execute(stmt)).all())

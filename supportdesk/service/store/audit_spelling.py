@@ -1,0 +1,81 @@
+"""An audit entry spelled by the database itself: its canonical text, its export records.
+
+Verification holds each row's columns to its stored canonical text, and exports write
+the records the database spells; both must come out byte for byte as Python's canonical
+encoder and `csv` module write them (tests/store/test_audit_spelling.py holds them to it).
+"""
+
+from __future__ import annotations
+
+from supportdesk.api.audit import EXPORT_COLUMNS
+from supportdesk.rules.audit_chain import HASHED_FIELDS
+
+_AT_SQLITE = (
+    "replace(substr(at, 1, 19), ' ', 'T') || CASE WHEN substr(at, 21) IN ('', '000000') "
+    "THEN '' ELSE '.' || substr(at, 21) END || '+00:00'"
+)
+"""`at` as the hashed ISO text, from the text SQLite keeps ('YYYY-MM-DD HH:MM:SS.ffffff')."""
+
+_UTC = "(at AT TIME ZONE 'UTC')"
+_AT_POSTGRESQL = (
+    f"to_char({_UTC}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({_UTC}, 'US') = "
+    f"'000000' THEN '' ELSE '.' || to_char({_UTC}, 'US') END || '+00:00'"
+)
+
+
+def at_text(dialect: str) -> str:
+    return _AT_POSTGRESQL if dialect == "postgresql" else _AT_SQLITE
+
+
+def _spelled_sqlite(with_hash: bool) -> str:
+    """The canonical text the row's columns spell, built by SQLite (json_object writes
+    the compact form, escaping exactly as the canonical encoder does)."""
+    parts = [f"'{name}', {_AT_SQLITE if name == 'at' else name}" for name in sorted(HASHED_FIELDS)]
+    if with_hash:
+        parts.append("'hash', hash")
+    return f"json_object({', '.join(parts)})"
+
+
+def _spelled_postgresql(with_hash: bool) -> str:
+    """The same text built by PostgreSQL (to_json escapes strings as the encoder does)."""
+    names = [*sorted(HASHED_FIELDS), *(["hash"] if with_hash else [])]
+    parts = []
+    for i, name in enumerate(names):
+        if name == "at":
+            value = f"'\"' || {_AT_POSTGRESQL} || '\"'"
+        elif name == "seq":
+            value = "seq::text"
+        else:
+            value = f"coalesce(to_json({name})::text, 'null')"
+        parts.append(f"'{'{' if i == 0 else ','}\"{name}\":' || {value}")
+    return " || ".join(parts) + " || '}'"
+
+
+def spelled(dialect: str, with_hash: bool = False) -> str:
+    """SQL for the entry's canonical text (with its hash added last, as JSON Lines has it)."""
+    if dialect == "postgresql":
+        return _spelled_postgresql(with_hash)
+    return _spelled_sqlite(with_hash)
+
+
+def _csv_field(dialect: str, name: str) -> str:
+    """One CSV field as the csv module writes it (QUOTE_MINIMAL): quoted, with quotes
+    doubled, when it holds a comma, a quote or a line break; NULL as nothing."""
+    if name == "seq":
+        return "CAST(seq AS TEXT)"
+    if name == "at":
+        return f"({at_text(dialect)})"
+    cr, lf = ("chr(13)", "chr(10)") if dialect == "postgresql" else ("char(13)", "char(10)")
+    found = " OR ".join(
+        f"strpos({name}, {c}) > 0" if dialect == "postgresql" else f"instr({name}, {c}) > 0"
+        for c in ("','", "'\"'", cr, lf)
+    )
+    return (
+        f"CASE WHEN {name} IS NULL THEN '' WHEN {found} "
+        f"THEN '\"' || replace({name}, '\"', '\"\"') || '\"' ELSE {name} END"
+    )
+
+
+def csv_record(dialect: str) -> str:
+    """SQL for a whole CSV record (without its line end)."""
+    return " || ',' || ".join(_csv_field(dialect, name) for name in EXPORT_COLUMNS)

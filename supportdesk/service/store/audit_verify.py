@@ -1,0 +1,105 @@
+"""Reading the chain for verification: the stored text, held to the columns in SQL.
+
+A stretch is read a batch at a time, each batch as one row: its bodies, hashes and
+`prev_hash`es joined into three strings, with its first and last seq, its count, and
+whether every row's columns still spell its stored text. The driver then hands over
+three values per batch instead of five per entry; the row-by-row read is kept for
+naming a break precisely.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from supportdesk.service.store.audit_spelling import spelled
+from supportdesk.service.store.schema import audit_head, audit_log
+
+
+def _rows_sql(dialect: str) -> str:
+    mark, limit = ("$1", "$2") if dialect == "postgresql" else ("?", "?")
+    raw = "convert_to(body, 'UTF8')" if dialect == "postgresql" else "CAST(body AS BLOB)"
+    return (
+        f"SELECT seq, {raw}, hash, prev_hash, body = {spelled(dialect)} AS same FROM audit_log "
+        f"WHERE seq > {mark} ORDER BY seq LIMIT {limit}"
+    )
+
+
+def _batch_sql(dialect: str) -> str:
+    """One row per batch: (count, first seq, last seq, all columns spell their text,
+    bodies joined by line ends as bytes, hashes joined, prev_hashes joined)."""
+    if dialect == "postgresql":
+        return (
+            "SELECT count(*), min(seq), max(seq), bool_and(same), "
+            "convert_to(string_agg(body, chr(10) ORDER BY seq), 'UTF8'), "
+            "string_agg(hash, '' ORDER BY seq), string_agg(prev_hash, '' ORDER BY seq) "
+            f"FROM (SELECT seq, body, hash, prev_hash, body = {spelled(dialect)} AS same "
+            "FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2) AS batch"
+        )
+    # SQLite (before 3.44) has no ORDER BY inside group_concat; it concatenates in the
+    # ordered subquery's order. Were it ever not so, the joined hashes would not line up
+    # and the batch would be read again row by row: slower, never wrong.
+    return (
+        "SELECT count(*), min(seq), max(seq), min(same), "
+        "CAST(group_concat(body, char(10)) AS BLOB), group_concat(hash, ''), "
+        "group_concat(prev_hash, '') "
+        f"FROM (SELECT seq, body, hash, prev_hash, body = {spelled(dialect)} AS same "
+        "FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?)"
+    )
+
+
+_ROWS_SQL = {name: _rows_sql(name) for name in ("sqlite", "postgresql")}
+_BATCH_SQL = {name: _batch_sql(name) for name in ("sqlite", "postgresql")}
+
+
+async def _fetch(conn: AsyncConnection, sql: dict[str, str], *args: Any) -> list[tuple[Any, ...]]:
+    """Straight through the driver: no row objects, no type conversion."""
+    dialect = conn.dialect.name
+    raw = (await conn.get_raw_connection()).driver_connection
+    if dialect == "postgresql":
+        return [tuple(r) for r in await raw.fetch(sql[dialect], *args)]  # type: ignore[union-attr]
+    cursor = await raw.execute(sql["sqlite"], args)  # type: ignore[union-attr]
+    try:
+        return list(await cursor.fetchall())
+    finally:
+        await cursor.close()
+
+
+async def chain_rows(conn: AsyncConnection, after: int, limit: int) -> list[tuple[Any, ...]]:
+    """(seq, body as bytes, hash, prev_hash, columns spell body) oldest first after `after`.
+
+    Whether the columns still match the stored text is decided by the database.
+    """
+    return await _fetch(conn, _ROWS_SQL, after, limit)
+
+
+async def chain_batch(conn: AsyncConnection, after: int, limit: int) -> tuple[Any, ...] | None:
+    """The next `limit` entries after `after` as one row (see `_batch_sql`); None when
+    there are none."""
+    found = await _fetch(conn, _BATCH_SQL, after, limit)
+    if not found or not found[0][0]:
+        return None
+    return found[0]
+
+
+async def head_row(conn: AsyncConnection) -> tuple[int, str] | None:
+    """The head row's (seq, hash), or None when the row itself is gone."""
+    row = (
+        await conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))
+    ).first()
+    return (int(row.seq), str(row.hash)) if row is not None else None
+
+
+async def newest_seq(conn: AsyncConnection) -> int | None:
+    """The newest entry there is (whatever the head row says), None when the log is empty."""
+    found = (await conn.execute(select(func.max(audit_log.c.seq)))).scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
+async def hash_of(conn: AsyncConnection, seq: int) -> str | None:
+    found = (
+        await conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == seq))
+    ).scalar_one_or_none()
+    return str(found) if found is not None else None
