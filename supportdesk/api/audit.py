@@ -53,6 +53,11 @@ FIRST_SEQ_HEADER = "X-Audit-First-Seq"
 HEAD_SEQ_HEADER = "X-Audit-Head-Seq"
 """Where an export's entries lie in the log: the desk draws its progress bar from them."""
 
+CHUNK_ROWS_HEADER = "X-Audit-Chunk-Rows"
+CHUNK_LAST_HEADER = "X-Audit-Chunk-Last-Seq"
+"""A chunk's size and its last entry (sent when `max_rows` asks for a chunk): the client
+carries on after that seq without reading a record, whatever the format."""
+
 
 def is_reset(action: str) -> bool:
     """Any action with "reset" in its name counts as a reset (mfa.reset, password.reset …)."""
@@ -324,6 +329,59 @@ class AuditCalls(ClientBase):
                 raise ServiceUnavailable(
                     f"the export from {self.label} was cut off: try again"
                 ) from exc
+            if got < chunk_rows:
+                return
+
+    async def audit_export_text(
+        self,
+        filters: AuditFilter,
+        fmt: ExportFormat,
+        *,
+        chunk_rows: int = 20_000,
+        header: bool = True,
+    ) -> AsyncIterator[tuple[str, int, float]]:
+        """The export file's text as the service spells it, a chunk at a time: (text,
+        entries in it, how far through the export it is). CSV starts with its header
+        (unless `header` is False).
+
+        Nothing is parsed here: each chunk's headers say how many entries it holds and
+        where it ends, and the text is the file's, to be written as it comes.
+        """
+        after = 0
+        first_seq: int | None = None
+        head_seq = 0
+        while True:
+            params: dict[str, str | int] = {**filters.params(), "format": fmt}
+            params.update(
+                after=after, max_rows=chunk_rows, header="true" if first_seq is None else "false"
+            )
+            try:
+                async with self._http.stream(
+                    "GET", "/v1/audit/export", params=params, headers=self._headers()
+                ) as response:
+                    if response.status_code >= 400:
+                        await response.aread()
+                        _raise_for_status(response)
+                    if first_seq is None:
+                        first_seq = int(response.headers.get(FIRST_SEQ_HEADER, "1"))
+                        head_seq = int(response.headers.get(HEAD_SEQ_HEADER, "0"))
+                    rows = response.headers.get(CHUNK_ROWS_HEADER)
+                    last = response.headers.get(CHUNK_LAST_HEADER)
+                    if rows is None or last is None:
+                        raise ServiceUnavailable(
+                            f"{self.label} does not say how long an export chunk is: "
+                            "it is older than this desk"
+                        )
+                    body = await response.aread()
+            except httpx.TransportError as exc:
+                raise ServiceUnavailable(
+                    f"the export from {self.label} was cut off: try again"
+                ) from exc
+            got, after = int(rows), int(last)
+            span = max(1, head_seq - first_seq + 1)
+            fraction = min(1.0, max(0.0, (after - first_seq + 1) / span)) if got else 1.0
+            if body:
+                yield body.decode("utf-8"), got, fraction
             if got < chunk_rows:
                 return
 

@@ -256,6 +256,15 @@ class DeskBackend(Protocol):
         saved_as: ExportFormat | None = None,
     ) -> AsyncIterator[tuple[AuditEntry, float]]: ...
 
+    def audit_export_text(
+        self,
+        filters: AuditFilter,
+        fmt: ExportFormat,
+        *,
+        chunk_rows: int = 20_000,
+        header: bool = True,
+    ) -> AsyncIterator[tuple[str, int, float]]: ...
+
     def audit_verify(self, *, max_entries: int = 50_000) -> AsyncIterator[VerifyStep]: ...
 
     async def audit_receipt(self) -> AuditReceipt: ...

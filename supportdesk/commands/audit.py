@@ -18,7 +18,7 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -41,8 +41,6 @@ T = TypeVar("T")
 EXIT_OK = 0
 EXIT_BROKEN = 1
 EXIT_FAILED = 2
-WRITE_BATCH = 1000
-"""Entries fetched from a remote service are written out this many at a time."""
 
 
 class CommandError(Exception):
@@ -357,17 +355,9 @@ async def _remote(settings: DeskSettings, args: argparse.Namespace) -> AsyncIter
         async def export(
             filters: AuditFilter, fmt: ExportFormat
         ) -> AsyncIterator[tuple[str, int, float]]:
-            from supportdesk.api.audit import render
-
-            batch: list[Mapping[str, Any]] = []
-            fraction = 0.0
-            async for entry, fraction in client.audit_export(filters, saved_as=fmt):
-                batch.append(entry.model_dump())
-                if len(batch) >= WRITE_BATCH:
-                    yield render(fmt, batch, header=False), len(batch), fraction
-                    batch = []
-            if batch:
-                yield render(fmt, batch, header=False), len(batch), fraction
+            # The service spells the file's records; the header is written here.
+            async for text, rows, fraction in client.audit_export_text(filters, fmt, header=False):
+                yield text, rows, fraction
 
         async def entry(seq: int) -> dict[str, Any] | None:
             from supportdesk.api.audit import AuditFilter

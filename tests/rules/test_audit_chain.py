@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportdesk.rules.audit_chain import GENESIS_HASH, ChainWalker, entry_hash, verify_chain
+from supportdesk.rules.audit_chain import (
+    GENESIS_HASH,
+    ChainWalker,
+    StoredWalker,
+    entry_body,
+    entry_hash,
+    verify_chain,
+)
 
 
 def chain(n: int) -> list[dict[str, Any]]:
@@ -80,3 +87,59 @@ def test_a_walk_resumes_after_a_checked_entry() -> None:
     assert walker.report().intact and walker.checked == 3
     wrong = ChainWalker(after_seq=3, after_hash=entries[1]["hash"])
     assert not wrong.feed(entries[3])
+
+
+# -- a stored batch, checked whole ------------------------------------------------------------
+
+
+def stored(entries: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """As the store hands entries over row by row: (seq, text, hash, prev_hash, same)."""
+    return [(e["seq"], entry_body(e).encode(), e["hash"], e["prev_hash"], True) for e in entries]
+
+
+def joined(rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """The same rows as the store joins a batch (see store/audit_verify.py)."""
+    return (
+        len(rows),
+        rows[0][0],
+        rows[-1][0],
+        all(r[4] for r in rows),
+        b"\n".join(r[1] for r in rows),
+        "".join(r[2] for r in rows),
+        "".join(r[3] for r in rows),
+    )
+
+
+def test_an_intact_batch_is_taken_whole_and_the_walk_resumes_after_it() -> None:
+    rows = stored(chain(9))
+    walker = StoredWalker()
+    assert walker.feed_joined(*joined(rows[:4]))
+    assert walker.feed_joined(*joined(rows[4:]))
+    assert (walker.checked, walker.last_seq, walker.last_hash) == (9, 9, rows[-1][2])
+    assert walker.report().intact
+
+
+def test_a_batch_with_anything_wrong_is_left_to_the_row_by_row_walk() -> None:
+    rows = stored(chain(6))
+    edited = [*rows]
+    edited[2] = (3, edited[2][1].replace(b"done", b"undone"), *edited[2][2:])
+    moved = [*rows]
+    moved[3] = (*moved[3][:4], False)  # its columns no longer spell its text
+    relinked = chain(6)
+    relinked[2]["prev_hash"] = "f" * 64  # rewritten, its own hash recomputed
+    relinked[2]["hash"] = entry_hash(relinked[2])
+    with_line_end = [*rows]
+    with_line_end[1] = (2, with_line_end[1][1] + b"\n", *with_line_end[1][2:])
+    for label, bad, walker in (
+        ("an edited text", edited, StoredWalker()),
+        ("columns that disagree", moved, StoredWalker()),
+        ("a gap", rows[:2] + rows[3:], StoredWalker()),
+        ("a broken link", stored(relinked), StoredWalker()),
+        ("a text holding a line end", with_line_end, StoredWalker()),
+        ("a walk resumed elsewhere", rows[2:], StoredWalker(1, rows[0][2])),
+    ):
+        before = (walker.checked, walker.last_seq, walker.last_hash)
+        assert not walker.feed_joined(*joined(bad)), label
+        assert (walker.checked, walker.last_seq, walker.last_hash) == before, label
+        assert walker.first_break is None, label  # the row-by-row walk names it
+        assert not walker.feed_all(bad), label

@@ -9,7 +9,12 @@ from datetime import timedelta
 
 import httpx
 
-from supportdesk.api.audit import EXPORT_COLUMNS, AuditFilter
+from supportdesk.api.audit import (
+    CHUNK_LAST_HEADER,
+    CHUNK_ROWS_HEADER,
+    EXPORT_COLUMNS,
+    AuditFilter,
+)
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.rules.audit_chain import verify_chain
 from supportdesk.service.audit import Actor, append_audit
@@ -109,3 +114,42 @@ async def test_an_export_chunk_stops_at_max_rows_and_resumes_after(
     assert [json.loads(x)["seq"] for x in chunk.text.splitlines()] == [first, second]
     rest = await raw_export(client, format="jsonl", action="reset", since=since, after=str(second))
     assert [json.loads(x)["seq"] for x in rest.text.splitlines()] == [third]
+
+
+async def test_a_chunk_says_how_many_entries_it_holds_and_where_it_ends(
+    client: SupportDeskClient, ctx: ServiceContext
+) -> None:
+    """So the desk carries on after a CSV chunk (whose notes may hold line breaks)
+    without reading a record of it."""
+    async with ctx.engine.begin() as conn:
+        first = await append_audit(
+            conn,
+            at=ctx.clock.now(),
+            actor=Actor("demo-agent", "agent"),
+            action="mfa.reset",
+            outcome="success",
+            reason='two\r\nlines, "quoted"',
+        )
+    second = await add_entry(ctx, action="mfa.reset")
+    await add_entry(ctx, action="mfa.reset")
+    await sign_in_as(client, ctx, "demo-lead")
+    since = ctx.clock.now().isoformat()
+    chunk = await raw_export(client, format="csv", action="mfa.reset", since=since, max_rows="2")
+    assert chunk.headers[CHUNK_ROWS_HEADER] == "2"
+    assert chunk.headers[CHUNK_LAST_HEADER] == str(second)
+    records = list(csv.reader(io.StringIO(chunk.text)))
+    assert [r[0] for r in records[1:]] == [str(first), str(second)]
+    beyond = await raw_export(
+        client,
+        format="csv",
+        action="mfa.reset",
+        since=since,
+        after=str(second + 1),
+        max_rows="2",
+        header="false",
+    )
+    assert (beyond.headers[CHUNK_ROWS_HEADER], beyond.headers[CHUNK_LAST_HEADER]) == (
+        "0",
+        str(second + 1),
+    )
+    assert beyond.text == ""

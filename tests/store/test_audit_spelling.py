@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from supportdesk.api.audit import AuditFilter, csv_lines, jsonl_lines
+from supportdesk.api.audit import AuditFilter, csv_lines, jsonl_lines, render
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.rules.audit_chain import verify_chain
 from supportdesk.service.audit import Actor, append_audit
@@ -67,3 +67,32 @@ async def test_an_awkward_entry_comes_through_the_api_export_whole(
     got = [e async for e, _f in any_client.audit_export(AuditFilter(), chunk_rows=7)]
     assert [e.reason for e in got if e.seq == seq] == [AWKWARD]
     assert [e.seq for e in got] == sorted({e.seq for e in got})
+
+
+async def test_the_api_export_in_chunks_is_the_direct_export_byte_for_byte(
+    any_ctx: ServiceContext, any_client: SupportDeskClient
+) -> None:
+    """What the desk writes (the service's text, chunk after chunk) is the file the CLI's
+    direct export writes, however the chunks fall."""
+    async with any_ctx.engine.begin() as conn:
+        await append_audit(
+            conn,
+            at=any_ctx.clock.now(),
+            actor=Actor("demo-agent", "agent"),
+            action="ticket.resolve",
+            outcome="success",
+            reason=AWKWARD,
+        )
+    await sign_in_as(any_client, any_ctx, "demo-lead")
+    everything = AuditFilter()
+    for fmt in ("jsonl", "csv"):
+        pieces = [
+            piece async for piece in any_client.audit_export_text(everything, fmt, chunk_rows=7)
+        ]
+        # After it, so that both hold the audit.export entry the API export began with.
+        batches = [batch async for batch in iter_export(any_ctx.engine, everything, fmt)]
+        header = render("csv", [], header=True) if fmt == "csv" else ""
+        direct = header + "".join(text for text, _n, _last in batches)
+        assert "".join(text for text, _n, _f in pieces) == direct, fmt
+        assert sum(n for _t, n, _f in pieces) == sum(n for _t, n, _l in batches), fmt
+        assert pieces[-1][2] == 1.0

@@ -209,3 +209,24 @@ async def test_resetting_the_head_behind_the_log_is_caught(any_ctx: ServiceConte
     assert found.first_break is not None
     assert found.first_break.seq == seqs[3] + 1
     assert "the head was rewritten or deleted" in found.first_break.explanation
+
+
+@pytest.mark.parametrize("column", ["actor", "body", "prev_hash"])
+async def test_an_edit_inside_a_long_batch_is_named_at_its_entry(
+    any_ctx: ServiceContext, column: str
+) -> None:
+    """Verify checks a whole batch at once and reads it row by row only when something in
+    it does not hold: an edit in the middle of one batch is still named at its entry, and
+    the entries before it are counted as checked."""
+    seqs = await fill(any_ctx)
+    victim = seqs[6]
+    async with any_ctx.engine.begin() as conn:
+        await conn.execute(
+            update(audit_log).where(audit_log.c.seq == victim).values({column: EDITS[column]})
+        )
+    steps = [step async for step in verify_all(any_ctx.engine)]  # one stretch, one batch
+    assert len(steps) == 1
+    found = steps[0]
+    assert found.first_break is not None
+    assert (found.first_break.seq, found.first_break.kind) == (victim, "edited")
+    assert (found.checked, found.last_seq) == (victim - 1, victim - 1)

@@ -131,12 +131,14 @@ async def iter_export(
     *,
     after: int = 0,
     limit: int | None = None,
+    through: int | None = None,
     batch: int = EXPORT_BATCH,
 ) -> AsyncIterator[tuple[str, int, int]]:
     """The export's text a batch at a time, oldest first: (text, rows, last seq).
 
     The database spells each record as the file has it and joins the batch's records
-    into one string: no model, no dict and no Python string per row.
+    into one string: no model, no dict and no Python string per row. `through` stops
+    at that seq (a chunk whose size was announced before it was sent).
     """
     cursor = after
     remaining = limit
@@ -144,7 +146,9 @@ async def iter_export(
         take = batch if remaining is None else min(batch, remaining)
         async with reading(engine) as conn:
             await audit_log.prefer_indexes(conn)
-            text, count, cursor = await audit_export.export_text(conn, filters, fmt, cursor, take)
+            text, count, cursor = await audit_export.export_text(
+                conn, filters, fmt, cursor, take, through
+            )
         if not count:
             return
         yield text, count, cursor
@@ -153,6 +157,16 @@ async def iter_export(
             remaining -= count
         if count < take:
             return
+
+
+async def chunk_bounds(
+    engine: AsyncEngine, filters: AuditFilter, after: int, limit: int
+) -> tuple[int, int]:
+    """A chunk's entries and its last seq, before it is sent (see `iter_export`'s
+    `through`, which holds the chunk to them whatever is appended meanwhile)."""
+    async with reading(engine) as conn:
+        await audit_log.prefer_indexes(conn)
+        return await audit_export.chunk_bounds(conn, filters, after, limit)
 
 
 async def export_bounds(engine: AsyncEngine, filters: AuditFilter) -> tuple[int, int]:

@@ -29,24 +29,37 @@ def export_columns(dialect: str, fmt: str) -> list[ColumnElement[Any]]:
 
 
 def export_statement(
-    dialect: str, filters: AuditFilter, fmt: str, after: int, limit: int
+    dialect: str,
+    filters: AuditFilter,
+    fmt: str,
+    after: int,
+    limit: int,
+    through: int | None = None,
 ) -> Select[Any]:
     """One export batch, a record per row: matching rows oldest first after `after`
-    (its plan is tested: one agent's export walks that agent's index)."""
+    (and up to `through`, when given); its plan is tested: one agent's export walks
+    that agent's index."""
     stmt = (
         select(*export_columns(dialect, fmt))
         .where(*conditions(filters), audit_log.c.seq > after)
         .order_by(*keyset_order(filters, newest_first=False))
         .limit(limit)
     )
+    if through is not None:
+        stmt = stmt.where(audit_log.c.seq <= through)
     return stmt.add_columns(audit_log.c.seq)  # the keyset cursor
 
 
 def export_batch_statement(
-    dialect: str, filters: AuditFilter, fmt: str, after: int, limit: int
+    dialect: str,
+    filters: AuditFilter,
+    fmt: str,
+    after: int,
+    limit: int,
+    through: int | None = None,
 ) -> Select[str, int, Any]:
     """The same batch as one row: (its records, each ended, joined; count; last seq)."""
-    batch = export_statement(dialect, filters, fmt, after, limit).subquery("batch")
+    batch = export_statement(dialect, filters, fmt, after, limit, through).subquery("batch")
     if dialect == "postgresql":
         ends = " || ".join({"\r": "chr(13)", "\n": "chr(10)"}[c] for c in LINE_ENDS[fmt])
         text = f"string_agg(record || {ends}, '' ORDER BY seq)"
@@ -61,12 +74,34 @@ def export_batch_statement(
 
 
 async def export_text(
-    conn: AsyncConnection, filters: AuditFilter, fmt: str, after: int, limit: int
+    conn: AsyncConnection,
+    filters: AuditFilter,
+    fmt: str,
+    after: int,
+    limit: int,
+    through: int | None = None,
 ) -> tuple[str, int, int]:
     """The next batch's text (each record ended), how many records, and the last seq
     (`after` itself when there are none)."""
-    stmt = export_batch_statement(conn.dialect.name, filters, fmt, after, limit)
+    stmt = export_batch_statement(conn.dialect.name, filters, fmt, after, limit, through)
     text, count, last = (await conn.execute(stmt)).one()
     if not count:
         return "", 0, after
     return str(text), int(count), int(last)
+
+
+async def chunk_bounds(
+    conn: AsyncConnection, filters: AuditFilter, after: int, limit: int
+) -> tuple[int, int]:
+    """How many of the next `limit` matching entries after `after` there are, and the
+    last one's seq (`after` when none): a chunk's size, known before it is sent. Only
+    seq is read, from the filter's (column, seq) index where there is one."""
+    batch = (
+        select(audit_log.c.seq)
+        .where(*conditions(filters), audit_log.c.seq > after)
+        .order_by(*keyset_order(filters, newest_first=False))
+        .limit(limit)
+        .subquery("chunk")
+    )
+    count, last = (await conn.execute(select(func.count(), func.max(batch.c.seq)))).one()
+    return int(count), int(last) if last is not None else after

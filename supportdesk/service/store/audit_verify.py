@@ -29,23 +29,27 @@ def _rows_sql(dialect: str) -> str:
 
 def _batch_sql(dialect: str) -> str:
     """One row per batch: (count, first seq, last seq, all columns spell their text,
-    bodies joined by line ends as bytes, hashes joined, prev_hashes joined)."""
+    bodies joined by line ends as bytes, hashes joined, prev_hashes joined).
+
+    The aggregates join in the ordered subquery's order (no ORDER BY of their own: on
+    PostgreSQL each would sort the batch again, and SQLite before 3.44 has none). Were
+    the order ever another, the joined hashes would not line up with the bodies and the
+    prev_hashes, and the batch would be read again row by row: slower, never wrong.
+    """
+    same = f"body = {spelled(dialect)}"
     if dialect == "postgresql":
         return (
-            "SELECT count(*), min(seq), max(seq), bool_and(same), "
-            "convert_to(string_agg(body, chr(10) ORDER BY seq), 'UTF8'), "
-            "string_agg(hash, '' ORDER BY seq), string_agg(prev_hash, '' ORDER BY seq) "
-            f"FROM (SELECT seq, body, hash, prev_hash, body = {spelled(dialect)} AS same "
+            "SELECT count(*), min(seq), max(seq), bool_and(coalesce(same, false)), "
+            "convert_to(string_agg(body, chr(10)), 'UTF8'), "
+            "string_agg(hash, ''), string_agg(prev_hash, '') "
+            f"FROM (SELECT seq, body, hash, prev_hash, {same} AS same "
             "FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2) AS batch"
         )
-    # SQLite (before 3.44) has no ORDER BY inside group_concat; it concatenates in the
-    # ordered subquery's order. Were it ever not so, the joined hashes would not line up
-    # and the batch would be read again row by row: slower, never wrong.
     return (
-        "SELECT count(*), min(seq), max(seq), min(same), "
+        "SELECT count(*), min(seq), max(seq), min(coalesce(same, 0)), "
         "CAST(group_concat(body, char(10)) AS BLOB), group_concat(hash, ''), "
         "group_concat(prev_hash, '') "
-        f"FROM (SELECT seq, body, hash, prev_hash, body = {spelled(dialect)} AS same "
+        f"FROM (SELECT seq, body, hash, prev_hash, {same} AS same "
         "FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?)"
     )
 

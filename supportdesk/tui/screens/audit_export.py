@@ -1,9 +1,9 @@
 """Export the current filter to a file, with a progress bar, in constant memory.
 
 The dialog asks where to write, starting from the lead's documents folder (or the
-desk's data folder), never the folder the desk happened to start in. Entries arrive
-from the service in streamed chunks and go to disk a batch at a time, in a thread so
-the desk never freezes; the file is written as NAME.part and renamed only when
+desk's data folder), never the folder the desk happened to start in. The file's text
+arrives from the service in streamed chunks and goes to disk a chunk at a time, in a
+thread so the desk never freezes; the file is written as NAME.part and renamed only when
 complete, so a cancelled or failed export never leaves a file that looks whole.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, ClassVar
+from typing import IO, TYPE_CHECKING, ClassVar
 
 import platformdirs
 from rich.markup import escape
@@ -21,18 +21,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Input, ProgressBar, Select, Static
 
-from supportdesk.api.audit import render
 from supportdesk.api.errors import ApiError, Forbidden, ServiceUnavailable, Unauthorised
 from supportdesk.config import APP_NAME
 from supportdesk.tui.screens.base import DeskModal
 from supportdesk.tui.styles import stylesheet
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from supportdesk.api.audit import AuditFilter, ExportFormat
 
-WRITE_BATCH = 500
 FORMATS: list[tuple[str, ExportFormat]] = [("CSV", "csv"), ("JSON Lines", "jsonl")]
 
 
@@ -45,8 +41,8 @@ def export_folder(data_dir: Path | None) -> Path:
     return data_dir or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
-def _write(handle: IO[str], fmt: ExportFormat, batch: list[Mapping[str, Any]]) -> None:
-    handle.write(render(fmt, batch, header=False))
+def _write(handle: IO[str], text: str) -> None:
+    handle.write(text)
 
 
 class AuditExportScreen(DeskModal[None]):
@@ -128,20 +124,13 @@ class AuditExportScreen(DeskModal[None]):
             backend = await self.desk.ready_backend()
             handle = await asyncio.to_thread(part.open, "w", encoding="utf-8", newline="")
             try:
-                if fmt == "csv":
-                    await asyncio.to_thread(handle.write, render("csv", [], header=True))
-                batch: list[Mapping[str, Any]] = []
-                async for entry, fraction in backend.audit_export(self.filters, saved_as=fmt):
-                    batch.append(entry.model_dump())
-                    if len(batch) >= WRITE_BATCH:
-                        await asyncio.to_thread(_write, handle, fmt, batch)
-                        self.written += len(batch)
-                        batch = []
-                        bar.update(progress=fraction * 100)
-                        self._say(f"{self.written} entries written…")
-                if batch:
-                    await asyncio.to_thread(_write, handle, fmt, batch)
-                    self.written += len(batch)
+                # The service spells the file itself (CSV with its header): each chunk's
+                # text is written as it comes, nothing is parsed or kept here.
+                async for text, rows, fraction in backend.audit_export_text(self.filters, fmt):
+                    await asyncio.to_thread(_write, handle, text)
+                    self.written += rows
+                    bar.update(progress=fraction * 100)
+                    self._say(f"{self.written} entries written…")
             finally:
                 await asyncio.to_thread(handle.close)
             await asyncio.to_thread(part.replace, path)

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
 from supportdesk.api.audit import (
+    CHUNK_LAST_HEADER,
+    CHUNK_ROWS_HEADER,
     FIRST_SEQ_HEADER,
     HEAD_SEQ_HEADER,
     MEDIA_TYPES,
@@ -114,19 +116,26 @@ async def export_audit(
     """Matching entries oldest first, streamed in batches: memory stays flat at any size.
 
     Exporting is a sensitive read, so the start of an export (not each
-    chunk of it) is itself recorded in the log.
+    chunk of it) is itself recorded in the log. A chunk (`max_rows`) says in its
+    headers how many entries it holds and the last one's seq.
     """
     first_seq, head_seq = await audit_log.start_export(
         ctx, lead, filters, fmt=fmt, saved_as=saved_as, after=after, request_id=rid
     )
+    headers = {
+        FIRST_SEQ_HEADER: str(first_seq),
+        HEAD_SEQ_HEADER: str(head_seq),
+        "Content-Disposition": f'attachment; filename="audit.{fmt}"',
+    }
+    through = None
+    if max_rows is not None:
+        rows, through = await audit_log.chunk_bounds(ctx.engine, filters, after, max_rows)
+        headers[CHUNK_ROWS_HEADER] = str(rows)
+        headers[CHUNK_LAST_HEADER] = str(through)
     return StreamingResponse(
-        _lines(ctx, filters, fmt, after=after, max_rows=max_rows, header=header),
+        _lines(ctx, filters, fmt, after=after, max_rows=max_rows, through=through, header=header),
         media_type=MEDIA_TYPES[fmt],
-        headers={
-            FIRST_SEQ_HEADER: str(first_seq),
-            HEAD_SEQ_HEADER: str(head_seq),
-            "Content-Disposition": f'attachment; filename="audit.{fmt}"',
-        },
+        headers=headers,
     )
 
 
@@ -137,13 +146,16 @@ async def _lines(
     *,
     after: int,
     max_rows: int | None,
+    through: int | None,
     header: bool,
 ) -> AsyncIterator[bytes]:
     """The export's body, a batch at a time."""
     if fmt == "csv" and header:
         yield render("csv", [], header=True).encode("utf-8")
+    if through == after:
+        return  # an empty chunk
     async for text, _rows, _last in audit_log.iter_export(
-        ctx.engine, filters, fmt, after=after, limit=max_rows
+        ctx.engine, filters, fmt, after=after, limit=max_rows, through=through
     ):
         yield text.encode("utf-8")
 
