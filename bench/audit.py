@@ -183,7 +183,7 @@ async def build(ctx: ServiceContext, entries: int) -> float:
         async with ctx.engine.begin() as conn:
             if postgres:
                 raw = await conn.get_raw_connection()
-                columns = [c.name for c in audit_log.columns]
+                columns = [c.name for c in audit_log.columns if c.computed is None]
                 await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
                     "audit_log",
                     records=[tuple(row[c] for c in columns) for row in rows],

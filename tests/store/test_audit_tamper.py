@@ -8,18 +8,21 @@ text, or a hash) breaks the chain at that entry.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError
 
-from supportdesk.api.audit import VerifyStep
+from supportdesk.api.audit import AuditFilter, VerifyStep
 from supportdesk.api.client import SupportDeskClient
-from supportdesk.rules.audit_chain import entry_body, entry_hash
+from supportdesk.rules.audit_chain import entry_body, entry_hash, verify_chain
 from supportdesk.service.audit import Actor, append_audit, row_to_chain_fields
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.ops.audit_log import verify_all
+from supportdesk.service.ops.audit_log import iter_export, verify_all
+from supportdesk.service.store.audit_verify import trusted
 from supportdesk.service.store.schema import audit_head, audit_log
 from tests.support import sign_in_as
 
@@ -153,7 +156,7 @@ async def test_two_swapped_rows_are_named_as_reordered(
             await conn.execute(
                 update(audit_log)
                 .where(audit_log.c.seq == target)
-                .values({k: v for k, v in source.items() if k != "seq"})
+                .values({k: v for k, v in source.items() if k not in ("seq", "columns_match")})
             )
     for found in (await verdict(any_ctx), await verdict_over_the_api(any_client, any_ctx)):
         assert found.first_break is not None
@@ -230,3 +233,63 @@ async def test_an_edit_inside_a_long_batch_is_named_at_its_entry(
     assert found.first_break is not None
     assert (found.first_break.seq, found.first_break.kind) == (victim, "edited")
     assert (found.checked, found.last_seq) == (victim - 1, victim - 1)
+
+
+async def test_whether_the_columns_match_cannot_be_set(any_ctx: ServiceContext) -> None:
+    """The database generates it as each row is written: it can only be recomputed."""
+    seqs = await fill(any_ctx)
+    with pytest.raises(DBAPIError):
+        async with any_ctx.engine.begin() as conn:
+            await conn.execute(
+                update(audit_log).where(audit_log.c.seq == seqs[3]).values(columns_match=True)
+            )
+    async with any_ctx.engine.connect() as conn:
+        assert await trusted(conn)
+
+
+async def test_a_table_redefined_so_the_check_can_be_set_is_spelled_row_by_row(
+    any_ctx: ServiceContext,
+) -> None:
+    """Whoever makes `columns_match` a plain column to set it beside an edit is caught:
+    verify no longer trusts it and spells every row itself."""
+    seqs = await fill(any_ctx)
+    victim = seqs[6]
+    async with any_ctx.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.exec_driver_sql(
+                "ALTER TABLE audit_log ALTER COLUMN columns_match DROP EXPRESSION"
+            )
+        else:
+            await conn.exec_driver_sql("ALTER TABLE audit_log RENAME TO audit_old")
+            await conn.exec_driver_sql("CREATE TABLE audit_log AS SELECT * FROM audit_old")
+            await conn.exec_driver_sql("DROP TABLE audit_old")
+        await conn.exec_driver_sql(
+            f"UPDATE audit_log SET actor = 'mallory', columns_match = true WHERE seq = {victim}"
+        )
+        assert not await trusted(conn)
+    found = await verdict(any_ctx)
+    assert found.first_break is not None
+    assert (found.first_break.seq, found.first_break.kind) == (victim, "edited")
+    assert "actor" in found.first_break.explanation
+
+
+async def test_an_export_shows_an_edited_column_as_edited_and_fails_offline(
+    any_ctx: ServiceContext,
+) -> None:
+    """An intact row's JSON Lines record is its stored text plus the hash; a row whose
+    columns were edited is spelled from its columns, as the lead sees it, so the file's
+    own verification names that entry too."""
+    seqs = await fill(any_ctx)
+    victim = seqs[6]
+    async with any_ctx.engine.begin() as conn:
+        await conn.execute(
+            update(audit_log).where(audit_log.c.seq == victim).values(target_user="u9999")
+        )
+    text = "".join(
+        [chunk async for chunk, _n, _last in iter_export(any_ctx.engine, AuditFilter(), "jsonl")]
+    )
+    lines = [json.loads(line) for line in text.split("\n") if line]
+    assert [line["target_user"] for line in lines if line["seq"] == victim] == ["u9999"]
+    report = verify_chain(lines)
+    assert report.first_break is not None
+    assert (report.first_break.seq, report.first_break.kind) == (victim, "edited")

@@ -142,12 +142,15 @@ async def iter_export(
     """
     cursor = after
     remaining = limit
+    stored: bool | None = None
     while remaining is None or remaining > 0:
         take = batch if remaining is None else min(batch, remaining)
         async with reading(engine) as conn:
             await audit_log.prefer_indexes(conn)
+            if stored is None:
+                stored = await audit_verify.trusted(conn)
             text, count, cursor = await audit_export.export_text(
-                conn, filters, fmt, cursor, take, through
+                conn, filters, fmt, cursor, take, through, stored
             )
         if not count:
             return
@@ -195,9 +198,10 @@ async def verify_stretch(
 ) -> VerifyStep:
     """Walk up to `max_entries` after the given entry; at the end, hold the tail to the head.
 
-    Each entry's stored canonical text is hashed as stored, and the database checks
-    that the row's columns still spell it, so an edit of any column breaks the chain
-    without re-encoding anything here. The head row records the newest entry's seq
+    Each entry's stored canonical text is hashed as stored, and the database says
+    whether the row's columns still spell it (a column it generates as each row is
+    written), so an edit of any column breaks the chain without re-encoding anything
+    here. The head row records the newest entry's seq
     and hash, so deleting the newest entries (which no later entry would point to)
     is caught too, and so is deleting the head row itself.
     """
@@ -209,9 +213,12 @@ async def verify_stretch(
     head: tuple[int, str] | None = None
     Batch = tuple[tuple[Any, ...] | None, tuple[int, str] | None]
 
+    async with reading(engine) as conn:
+        stored = await audit_verify.trusted(conn)
+
     async def fetch(cursor: int, take: int) -> Batch:
         async with _snapshot(engine) as conn:
-            joined = await audit_verify.chain_batch(conn, cursor, take)
+            joined = await audit_verify.chain_batch(conn, cursor, take, stored=stored)
             # The same snapshot as the last rows: the head must name the last of them.
             count = int(joined[0]) if joined is not None else 0
             end = await audit_verify.head_row(conn) if count < take else None

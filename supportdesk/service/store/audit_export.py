@@ -21,10 +21,25 @@ LINE_ENDS = {"jsonl": "\n", "csv": "\r\n"}
 """What ends a record: JSON Lines a line feed, CSV (RFC 4180) a CR LF."""
 
 
-def export_columns(dialect: str, fmt: str) -> list[ColumnElement[Any]]:
-    """What an export reads per row: the whole record, spelled by the database."""
+def export_columns(dialect: str, fmt: str, stored: bool = False) -> list[ColumnElement[Any]]:
+    """What an export reads per row: the whole record, spelled by the database.
+
+    A JSON Lines record is the canonical text with the hash added last; where the row's
+    columns spell its stored text (`columns_match`, trusted when `stored`), that text is
+    the record but for the hash, so only the hash is spelled.
+    """
     if fmt == "jsonl":
-        return [literal_column(spelled(dialect, with_hash=True)).label("record")]
+        from_columns = spelled(dialect, with_hash=True)
+        if not stored:
+            return [literal_column(from_columns).label("record")]
+        if dialect == "postgresql":
+            from_body = """left(body, -1) || ',"hash":' || to_json(hash)::text || '}'"""
+        else:
+            from_body = (
+                """substr(body, 1, length(body) - 1) || ',"hash":' || json_quote(hash) || '}'"""
+            )
+        record = f"CASE WHEN columns_match THEN {from_body} ELSE {from_columns} END"
+        return [literal_column(record).label("record")]
     return [literal_column(csv_record(dialect)).label("record")]
 
 
@@ -35,12 +50,13 @@ def export_statement(
     after: int,
     limit: int,
     through: int | None = None,
+    stored: bool = False,
 ) -> Select[Any]:
     """One export batch, a record per row: matching rows oldest first after `after`
     (and up to `through`, when given); its plan is tested: one agent's export walks
     that agent's index."""
     stmt = (
-        select(*export_columns(dialect, fmt))
+        select(*export_columns(dialect, fmt, stored))
         .where(*conditions(filters), audit_log.c.seq > after)
         .order_by(*keyset_order(filters, newest_first=False))
         .limit(limit)
@@ -57,9 +73,10 @@ def export_batch_statement(
     after: int,
     limit: int,
     through: int | None = None,
+    stored: bool = False,
 ) -> Select[str, int, Any]:
     """The same batch as one row: (its records, each ended, joined; count; last seq)."""
-    batch = export_statement(dialect, filters, fmt, after, limit, through).subquery("batch")
+    batch = export_statement(dialect, filters, fmt, after, limit, through, stored).subquery("batch")
     if dialect == "postgresql":
         ends = " || ".join({"\r": "chr(13)", "\n": "chr(10)"}[c] for c in LINE_ENDS[fmt])
         text = f"string_agg(record || {ends}, '' ORDER BY seq)"
@@ -80,10 +97,12 @@ async def export_text(
     after: int,
     limit: int,
     through: int | None = None,
+    stored: bool = False,
 ) -> tuple[str, int, int]:
     """The next batch's text (each record ended), how many records, and the last seq
-    (`after` itself when there are none)."""
-    stmt = export_batch_statement(conn.dialect.name, filters, fmt, after, limit, through)
+    (`after` itself when there are none). `stored`: `columns_match` can be trusted
+    (see `audit_verify.trusted`)."""
+    stmt = export_batch_statement(conn.dialect.name, filters, fmt, after, limit, through, stored)
     text, count, last = (await conn.execute(stmt)).one()
     if not count:
         return "", 0, after

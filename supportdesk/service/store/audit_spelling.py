@@ -7,6 +7,13 @@ encoder and `csv` module write them (tests/store/test_audit_spelling.py holds th
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from sqlalchemy import DDL, Boolean, ColumnElement
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+
 from supportdesk.api.audit import EXPORT_COLUMNS
 from supportdesk.rules.audit_chain import HASHED_FIELDS
 
@@ -79,3 +86,61 @@ def _csv_field(dialect: str, name: str) -> str:
 def csv_record(dialect: str) -> str:
     """SQL for a whole CSV record (without its line end)."""
     return " || ',' || ".join(_csv_field(dialect, name) for name in EXPORT_COLUMNS)
+
+
+# -- the stored check: do the row's columns spell its body? ------------------------------------
+
+MATCH_FUNCTION = "audit_columns_match"
+_MATCH_ARGS = (*HASHED_FIELDS, "body")
+_MATCH_TYPES = {"seq": "bigint", "at": "timestamptz"}
+MATCH_SOURCE = f" SELECT body = {spelled('postgresql')} "
+"""The function's body, as PostgreSQL keeps it (verify checks it is still this)."""
+
+MATCH_CALL = f"{MATCH_FUNCTION}({', '.join(_MATCH_ARGS)})"
+"""The generated column's expression on PostgreSQL (verify checks it is still this)."""
+
+MATCH_FUNCTION_DDL = DDL(  # type: ignore[no-untyped-call]
+    f"CREATE OR REPLACE FUNCTION {MATCH_FUNCTION}("
+    + ", ".join(f"{name} {_MATCH_TYPES.get(name, 'text')}" for name in _MATCH_ARGS)
+    # Immutable in truth: the time is spelled in UTC with fixed patterns, whatever the
+    # session's settings.
+    + f") RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $match${MATCH_SOURCE}$match$"
+)
+MATCH_FUNCTION_DROP = DDL(  # type: ignore[no-untyped-call]
+    f"DROP FUNCTION IF EXISTS {MATCH_FUNCTION}("
+    + ", ".join(_MATCH_TYPES.get(name, "text") for name in _MATCH_ARGS)
+    + ")"
+)
+
+MATCH_SQLITE = f"body = {spelled('sqlite')}"
+"""The generated column's expression on SQLite."""
+
+
+class ColumnsMatchBody(ColumnElement[bool]):
+    """The expression of `audit_log.columns_match`, spelled for each store."""
+
+    inherit_cache = True
+    type = Boolean()
+
+
+@compiles(ColumnsMatchBody, "postgresql")
+def _match_postgresql(element: ColumnsMatchBody, compiler: SQLCompiler, **kw: Any) -> str:
+    return MATCH_CALL
+
+
+@compiles(ColumnsMatchBody)
+def _match_sqlite(element: ColumnsMatchBody, compiler: SQLCompiler, **kw: Any) -> str:
+    return MATCH_SQLITE
+
+
+def same_expression(found: str | None, expected: str) -> bool:
+    """A catalog's spelling of an expression against ours: casts to text (PostgreSQL
+    adds them to varchar arguments), brackets and spaces aside."""
+    if found is None:
+        return False
+
+    def plain(text: str) -> str:
+        text = re.sub(r"\((\w+)\)::text", r"\1", text)
+        return re.sub(r"[\s()]", "", text)
+
+    return plain(found) == plain(expected)

@@ -5,6 +5,11 @@ A stretch is read a batch at a time, each batch as one row: its bodies, hashes a
 whether every row's columns still spell its stored text. The driver then hands over
 three values per batch instead of five per entry; the row-by-row read is kept for
 naming a break precisely.
+
+Whether the columns spell the text is the generated column `columns_match`, which the
+database recomputes whenever a row is written and nothing can set. It is trusted only
+while the table still generates it as this supportdesk made it (`trusted`): otherwise
+every row is spelled again as it is read, as the row-by-row read always does.
 """
 
 from __future__ import annotations
@@ -14,7 +19,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from supportdesk.service.store.audit_spelling import spelled
+from supportdesk.service.store.audit_spelling import (
+    MATCH_CALL,
+    MATCH_FUNCTION,
+    MATCH_SOURCE,
+    MATCH_SQLITE,
+    same_expression,
+    spelled,
+)
 from supportdesk.service.store.schema import audit_head, audit_log
 
 
@@ -27,7 +39,7 @@ def _rows_sql(dialect: str) -> str:
     )
 
 
-def _batch_sql(dialect: str) -> str:
+def _batch_sql(dialect: str, stored: bool) -> str:
     """One row per batch: (count, first seq, last seq, all columns spell their text,
     bodies joined by line ends as bytes, hashes joined, prev_hashes joined).
 
@@ -36,7 +48,7 @@ def _batch_sql(dialect: str) -> str:
     the order ever another, the joined hashes would not line up with the bodies and the
     prev_hashes, and the batch would be read again row by row: slower, never wrong.
     """
-    same = f"body = {spelled(dialect)}"
+    same = "columns_match" if stored else f"body = {spelled(dialect)}"
     if dialect == "postgresql":
         return (
             "SELECT count(*), min(seq), max(seq), bool_and(coalesce(same, false)), "
@@ -55,7 +67,8 @@ def _batch_sql(dialect: str) -> str:
 
 
 _ROWS_SQL = {name: _rows_sql(name) for name in ("sqlite", "postgresql")}
-_BATCH_SQL = {name: _batch_sql(name) for name in ("sqlite", "postgresql")}
+_BATCH_SQL = {name: _batch_sql(name, stored=True) for name in ("sqlite", "postgresql")}
+_SPELLING_BATCH_SQL = {name: _batch_sql(name, stored=False) for name in ("sqlite", "postgresql")}
 
 
 async def _fetch(conn: AsyncConnection, sql: dict[str, str], *args: Any) -> list[tuple[Any, ...]]:
@@ -79,13 +92,66 @@ async def chain_rows(conn: AsyncConnection, after: int, limit: int) -> list[tupl
     return await _fetch(conn, _ROWS_SQL, after, limit)
 
 
-async def chain_batch(conn: AsyncConnection, after: int, limit: int) -> tuple[Any, ...] | None:
+async def chain_batch(
+    conn: AsyncConnection, after: int, limit: int, *, stored: bool = True
+) -> tuple[Any, ...] | None:
     """The next `limit` entries after `after` as one row (see `_batch_sql`); None when
-    there are none."""
-    found = await _fetch(conn, _BATCH_SQL, after, limit)
+    there are none. `stored`: read `columns_match` (see `trusted`) rather than spell
+    each row again."""
+    found = await _fetch(conn, _BATCH_SQL if stored else _SPELLING_BATCH_SQL, after, limit)
     if not found or not found[0][0]:
         return None
     return found[0]
+
+
+_GENERATED_POSTGRESQL = (
+    "SELECT a.attgenerated, pg_get_expr(d.adbin, d.adrelid), p.prosrc, p.provolatile "
+    "FROM pg_attribute a "
+    "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+    f"LEFT JOIN pg_proc p ON p.oid = to_regproc('{MATCH_FUNCTION}') "
+    "WHERE a.attrelid = to_regclass('audit_log') AND a.attname = 'columns_match' "
+    "AND NOT a.attisdropped"
+)
+
+
+async def trusted(conn: AsyncConnection) -> bool:
+    """Whether the table still generates `columns_match` as this supportdesk made it.
+
+    A generated column cannot be set, but a table can be redefined: on PostgreSQL its
+    expression dropped (the column is then plain and could be set) or its function
+    replaced; on SQLite the table made again without it. Then verify spells every row
+    itself instead. (An editor who rewrites SQLite's schema text in place, edits and
+    puts it back is beyond this: see docs/performance.md.)
+    """
+    if conn.dialect.name == "postgresql":
+        row = (await conn.exec_driver_sql(_GENERATED_POSTGRESQL)).first()
+        if row is None:
+            return False
+        generated, expression, source, volatility = tuple(row)
+        return (
+            _char(generated) == "s"  # stored generated
+            and same_expression(expression, MATCH_CALL)
+            and source == MATCH_SOURCE
+            and _char(volatility) == "i"  # immutable
+        )
+    columns = [tuple(c) for c in await conn.exec_driver_sql("PRAGMA table_xinfo(audit_log)")]
+    stored = [c for c in columns if c[1] == "columns_match" and c[6] == 3]  # hidden 3: STORED
+    ddl = (
+        await conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'"
+        )
+    ).scalar_one_or_none()
+    wanted = f"columns_match BOOLEAN GENERATED ALWAYS AS ({MATCH_SQLITE}) STORED"
+    return bool(stored) and ddl is not None and _plain(wanted) in _plain(str(ddl))
+
+
+def _char(value: object) -> str:
+    """PostgreSQL's one-byte "char" (the driver hands it over as bytes)."""
+    return value.decode("ascii") if isinstance(value, bytes) else str(value)
+
+
+def _plain(text: str) -> str:
+    return "".join(text.split())
 
 
 async def head_row(conn: AsyncConnection) -> tuple[int, str] | None:

@@ -5,8 +5,24 @@ Part of `schema` (which imports this module at its end), kept apart so both stay
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Computed,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    event,
+)
 
+from supportdesk.service.store.audit_spelling import (
+    MATCH_FUNCTION_DDL,
+    MATCH_FUNCTION_DROP,
+    ColumnsMatchBody,
+)
 from supportdesk.service.store.schema import UTCDateTime, metadata
 
 audit_head = Table(
@@ -43,7 +59,15 @@ audit_log = Table(
     # The entry's canonical text, exactly as hashed: the one source of truth. The columns
     # above are its filterable copy; verification holds them to it in SQL (issue 13).
     Column("body", Text, nullable=False),
+    # Whether the columns above still spell `body`, decided by the database whenever the
+    # row is written: a generated column, which nothing can set, only recompute. Verify
+    # reads it instead of spelling every row again (issue 13; see store/audit_verify.py).
+    Column("columns_match", Boolean, Computed(ColumnsMatchBody(), persisted=True)),
 )
+# PostgreSQL computes it in a function of its own (its generated columns take only
+# immutable expressions, and to_char is not declared so).
+event.listen(audit_log, "before_create", MATCH_FUNCTION_DDL.execute_if(dialect="postgresql"))
+event.listen(audit_log, "after_drop", MATCH_FUNCTION_DROP.execute_if(dialect="postgresql"))
 Index("ix_audit_at", audit_log.c.at)
 Index("ix_audit_actor", audit_log.c.actor, audit_log.c.seq)
 Index("ix_audit_target", audit_log.c.target_user, audit_log.c.seq)
