@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from supportdesk.service.store.schema import SCHEMA_VERSION, meta, metadata
+from supportdesk.service.store.schema_audit import ix_audit_resets
 
 
 class SchemaVersionError(RuntimeError):
@@ -211,6 +212,8 @@ async def create_schema(engine: AsyncEngine) -> None:
                 older=True,
             )
         await conn.run_sync(metadata.create_all)
+        # An index added to a table the store already had (create_all skips those tables).
+        await conn.run_sync(lambda sync: ix_audit_resets.create(sync, checkfirst=True))
         found = (
             await conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))
         ).scalar_one_or_none()
