@@ -109,21 +109,31 @@ def _hour_floor(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def window_for(since: datetime, until: datetime, zone: tzinfo) -> Window:
-    """What a page of [since, until) reads: the hourly counts give the usual pace where
-    every UTC hour falls in one local day (whole-hour offsets and transitions)."""
-    lookback = since - timedelta(days=SPIKE_LOOKBACK_DAYS)
+def window_for(
+    since: datetime, until: datetime, zone: tzinfo, low: datetime, cursor: datetime | None
+) -> Window:
+    """What the store reads for the items of [since, until) at `low` or later (and before
+    `cursor`): an item's resets are on its day (spikes, after hours) or chained a week at
+    a time (repeats, whose whole runs the store reads per user), so the log is read from
+    a week before `low` to a week and a day after the cursor; the usual pace of those days
+    from the hourly counts where every UTC hour falls in one local day (whole-hour offsets
+    and transitions), the log itself for the partial hours at the ends."""
     first = since - REPEAT_WITHIN
-    offsets = zone_offsets(zone, lookback, until)
+    scan_from = max(first, low - REPEAT_WITHIN)
+    scan_to = until if cursor is None else min(until, cursor + REPEAT_WITHIN + timedelta(days=1))
+    lookback = max(since - timedelta(days=SPIKE_LOOKBACK_DAYS), low - timedelta(days=30))
+    offsets = zone_offsets(zone, lookback, scan_to)
     whole = all(off % 3600 == 0 and (b is None or b % 3600 == 0) for b, off in offsets)
     if whole:
         h0 = _hour_floor(lookback)
         h0 = h0 if h0 == lookback else h0 + timedelta(hours=1)
-        h1 = _hour_floor(first)
+        h1 = _hour_floor(scan_from)
     else:
         h0 = h1 = lookback
     return Window(
         lookback=lookback,
+        scan_to=scan_to,
+        lo_us=_us(low),
         h0=h0,
         h1=h1,
         first=first,
@@ -197,10 +207,17 @@ async def review_page(
     but "a new device soon after a reset"."""
     after = decode_cursor(cursor) if cursor is not None else None
     after_key = _key(after.us, after.kind, after.anchor) if after is not None else None
-    window = window_for(since, until, zone)
+    cursor_at = _at(after.us) if after is not None else None
+    span = timedelta(days=1)
     async with reading(ctx.engine) as conn:
-        rows = await review_rows(conn, window, RULES, after, limit + 1)
-        found = _sql_items(rows, zone)
+        while True:  # a day's items first, then four times as far back until the page fills
+            low = max(since, (cursor_at or until) - span)
+            window = window_for(since, until, zone, low, cursor_at)
+            rows = await review_rows(conn, window, RULES, after, limit + 1)
+            found = _sql_items(rows, zone)
+            if len(found) > limit or low <= since:
+                break
+            span *= 4
         keys = [key for key, _ in found]
         # Items of any kind down to `low` belong before the SQL's (limit+1)-th item.
         low = _at(-keys[-1][0]) if len(found) > limit else since

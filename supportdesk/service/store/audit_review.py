@@ -48,10 +48,15 @@ class Rules:
 
 @dataclass(frozen=True)
 class Window:
-    """What one page reads: resets in [lookback, h0) and [h1, until) from the log, the
-    hourly counts in [h0, h1); repeats reach back to `first`, items end on/after `since`."""
+    """What one page reads: resets in [lookback, h0) and [h1, scan_to) from the log, the
+    hourly counts in [h0, h1); repeats reach back to `first`, items end on/after `since`
+    and before `until`."""
 
     lookback: datetime
+    scan_to: datetime
+    lo_us: int
+    """Items of this moment (microseconds) or later only: the rows read are those that
+    can make or unmake such an item (see `ops.review_queue.window_for`)."""
     h0: datetime
     h1: datetime
     first: datetime
@@ -74,9 +79,11 @@ def _us(dialect: str, column: str) -> str:
     """A time as integer microseconds since the epoch."""
     if dialect == "postgresql":
         return f"CAST(extract(epoch FROM {column}) * 1000000 AS BIGINT)"
+    # julianday of the whole seconds is exact once rounded (strftime('%s') costs ten times
+    # as much); the microseconds are the text's own digits.
     return (
-        f"(CAST(strftime('%s', {column}) AS INTEGER) * 1000000 "
-        f"+ CAST(substr({column} || '.000000', 21, 6) AS INTEGER))"
+        f"(CAST(round((julianday(substr({column}, 1, 19)) - 2440587.5) * 86400) AS INTEGER) "
+        f"* 1000000 + CAST(substr({column} || '.000000', 21, 6) AS INTEGER))"
     )
 
 
@@ -98,8 +105,8 @@ def page_sql(
     local = _local_seconds("us", offsets)
     hour_local = _local_seconds(_us(dialect, "hour"), offsets)
     after = (
-        "WHERE us < :c_us OR (us = :c_us AND kind > :c_kind) "
-        "OR (us = :c_us AND kind = :c_kind AND anchor < :c_anchor)"
+        "AND (us < :c_us OR (us = :c_us AND kind > :c_kind) "
+        "OR (us = :c_us AND kind = :c_kind AND anchor < :c_anchor))"
         if keyset
         else ""
     )
@@ -109,10 +116,10 @@ WITH raw AS (
   WHERE {RESET_DONE} AND at >= :lookback AND at < :h0
   UNION ALL
   SELECT seq, at, actor, target_user, {us} AS us FROM audit_log
-  WHERE {RESET_DONE} AND at >= :h1 AND at < :until
+  WHERE {RESET_DONE} AND at >= :h1 AND at < :scan_to
 ),
-loc AS (SELECT seq, at, actor, target_user, us, {local} AS ls FROM raw),
-r AS (
+loc AS MATERIALIZED (SELECT seq, at, actor, target_user, us, {local} AS ls FROM raw),
+r AS MATERIALIZED (
   SELECT seq, at, actor, target_user, us, ls / 86400 AS day,
     CASE WHEN (ls / 86400 + 3) % 7 >= 5 OR ls % 86400 < {k.work_start_s}
       OR ls % 86400 >= {k.work_end_s} THEN 1 ELSE 0 END AS outside
@@ -141,38 +148,42 @@ ah AS (
   SELECT actor, day, count(*) AS n, max(seq) AS last_seq FROM r
   WHERE at >= :since AND outside = 1 GROUP BY actor, day
 ),
-ru AS (
+ru AS MATERIALIZED (
   SELECT seq, at, actor, target_user, us,
     CASE WHEN lag(us) OVER w IS NULL OR us - lag(us) OVER w > {k.repeat_within_us}
-      THEN 1 ELSE 0 END AS starts
+      THEN 1 ELSE 0 END AS starts,
+    CASE WHEN lead(us) OVER w IS NULL OR lead(us) OVER w - us > {k.repeat_within_us}
+      THEN 1 ELSE 0 END AS ends
   FROM r WHERE at >= :first AND target_user IS NOT NULL AND target_user <> ''
   WINDOW w AS (PARTITION BY target_user ORDER BY us, seq)
 ),
-rr AS (
-  SELECT seq, at, actor, target_user, us,
-    sum(starts) OVER (PARTITION BY target_user ORDER BY us, seq ROWS UNBOUNDED PRECEDING) AS run
-  FROM ru
-),
-runs AS (
-  SELECT seq, at, actor, target_user, us, run,
-    row_number() OVER (PARTITION BY target_user, run ORDER BY us DESC, seq DESC) AS back,
-    count(*) OVER (PARTITION BY target_user, run) AS n
-  FROM rr
-),
 heads AS (
   SELECT {KIND_SPIKE} AS kind, s.last_seq AS anchor, x.us, s.actor, NULL AS target_user,
-    s.day, s.n, s.b, 0 AS run
+    s.day, s.n, s.b
   FROM spikes AS s JOIN r AS x ON x.seq = s.last_seq
   UNION ALL
-  SELECT {KIND_AFTER_HOURS}, a.last_seq, x.us, a.actor, NULL, a.day, a.n, 0, 0
+  SELECT {KIND_AFTER_HOURS}, a.last_seq, x.us, a.actor, NULL, a.day, a.n, 0
   FROM ah AS a JOIN r AS x ON x.seq = a.last_seq
   UNION ALL
-  SELECT {KIND_REPEAT}, seq, us, actor, target_user, 0, n, 0, run FROM runs
-  WHERE back = 1 AND n >= 2 AND at >= :since
+  SELECT {KIND_REPEAT}, seq, us, actor, target_user, 0, 0, 0 FROM ru
+  WHERE ends = 1 AND starts = 0 AND at >= :since
 ),
 page AS (
-  SELECT kind, anchor, us, actor, target_user, day, n, b, run FROM heads {after}
+  SELECT kind, anchor, us, actor, target_user, day, n, b FROM heads WHERE us >= :lo_us {after}
   ORDER BY us DESC, kind, anchor DESC LIMIT :limit
+),
+ur AS (
+  SELECT x.seq, x.at, x.actor, x.target_user, {_us(dialect, "x.at")} AS us
+  FROM (SELECT DISTINCT target_user FROM page WHERE kind = {KIND_REPEAT}) AS u
+  JOIN audit_log AS x ON x.target_user = u.target_user
+  WHERE x.action LIKE '%reset%' AND x.outcome = 'success' AND x.at >= :first
+    AND x.at < :until
+),
+urs AS MATERIALIZED (
+  SELECT seq, at, actor, target_user, us,
+    CASE WHEN lag(us) OVER w IS NULL OR us - lag(us) OVER w > {k.repeat_within_us}
+      THEN 1 ELSE 0 END AS starts
+  FROM ur WINDOW w AS (PARTITION BY target_user ORDER BY us, seq)
 ),
 members AS (
   SELECT p.kind, p.anchor, x.seq, x.at, x.actor, x.target_user,
@@ -185,14 +196,22 @@ members AS (
   FROM page AS p JOIN r AS x ON x.actor = p.actor AND x.day = p.day
   WHERE p.kind = {KIND_AFTER_HOURS} AND x.outside = 1 AND x.at >= :since
   UNION ALL
-  SELECT p.kind, p.anchor, x.seq, x.at, x.actor, x.target_user,
-    row_number() OVER (PARTITION BY p.kind, p.anchor ORDER BY x.us, x.seq) AS rn
-  FROM page AS p JOIN runs AS x ON x.target_user = p.target_user AND x.run = p.run
-  WHERE p.kind = {KIND_REPEAT}
-)
+  SELECT q.kind, q.anchor, x.seq, x.at, x.actor, x.target_user,
+    row_number() OVER (PARTITION BY q.kind, q.anchor ORDER BY x.us, x.seq) AS rn
+  FROM (
+    SELECT p.kind, p.anchor, p.us, p.target_user, (
+      SELECT max(o.us) FROM urs AS o
+      WHERE o.target_user = p.target_user AND o.starts = 1 AND o.us <= p.us
+    ) AS from_us
+    FROM page AS p WHERE p.kind = {KIND_REPEAT}
+  ) AS q JOIN urs AS x ON x.target_user = q.target_user AND x.us >= q.from_us AND x.us <= q.us
+),
+counted AS (SELECT kind, anchor, count(*) AS n FROM members GROUP BY kind, anchor)
 SELECT p.kind, p.anchor, p.us, p.actor AS head_actor, p.target_user AS head_user, p.day,
-  p.n, p.b, m.seq, m.at, m.actor, m.target_user, m.rn
+  CASE WHEN p.kind = {KIND_REPEAT} THEN c.n ELSE p.n END AS n, p.b,
+  m.seq, m.at, m.actor, m.target_user, m.rn
 FROM page AS p JOIN members AS m ON m.kind = p.kind AND m.anchor = p.anchor
+JOIN counted AS c ON c.kind = p.kind AND c.anchor = p.anchor
 WHERE m.rn <= {k.max_members}
 ORDER BY p.us DESC, p.kind, p.anchor DESC, m.rn
 """
@@ -207,11 +226,13 @@ async def review_rows(
     stmt = text(sql).bindparams(
         *(
             bindparam(name, type_=UTCDateTime())
-            for name in ("lookback", "h0", "h1", "first", "since", "until")
+            for name in ("lookback", "scan_to", "h0", "h1", "first", "since", "until")
         ),
     )
     params: dict[str, Any] = {
         "lookback": window.lookback,
+        "scan_to": window.scan_to,
+        "lo_us": window.lo_us,
         "h0": window.h0,
         "h1": window.h1,
         "first": window.first,
