@@ -35,13 +35,13 @@ from supportdesk.service.ops.audit_review import (
     spike_item,
 )
 from supportdesk.service.provider import Capability
-from supportdesk.service.store import audit_log
 from supportdesk.service.store.audit_review import (
     KIND_AFTER_HOURS,
     KIND_SPIKE,
     Cursor,
     Rules,
     Window,
+    resets_done_between,
     review_rows,
 )
 from supportdesk.service.store.engine import reading
@@ -225,8 +225,8 @@ async def review_page(
             high = min(until, _at(after.us)) if after is not None else until
             start = max(since, low - SIGNIN_WITHIN)
             recent = [
-                Reset(seq=r.seq, at=r.at, agent=r.actor, user=r.target_user, action=r.action)
-                for r in await audit_log.resets_between(conn, start, high)
+                Reset(seq=r.seq, at=r.at, agent=r.actor, user=r.target_user, action="reset")
+                for r in await resets_done_between(conn, start, high)
             ]
             users = {r.user for r in recent if r.user}
             signins = [

@@ -250,3 +250,14 @@ async def review_rows(
         params.update(c_us=cursor.us, c_kind=cursor.kind, c_anchor=cursor.anchor)
     typed = stmt.columns(at=UTCDateTime())
     return list(await conn.execute(typed, params))
+
+
+async def resets_done_between(conn: AsyncConnection, since: datetime, until: datetime) -> list[Any]:
+    """(seq, at, actor, target_user) of the resets done in [since, until), oldest first,
+    from the partial index alone."""
+    stmt = text(
+        "SELECT seq, at, actor, target_user FROM audit_log "
+        f"WHERE {RESET_DONE} AND at >= :since AND at < :until ORDER BY at, seq"
+    ).bindparams(bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime()))
+    typed = stmt.columns(at=UTCDateTime())
+    return list(await conn.execute(typed, {"since": since, "until": until}))
