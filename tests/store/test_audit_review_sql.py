@@ -132,5 +132,6 @@ async def test_a_page_with_nothing_after_it_has_no_cursor_and_a_made_up_cursor_i
     until = datetime(2026, 1, 10, tzinfo=UTC)  # long before the demo world's past
     empty = await any_client.audit_review(since=until - timedelta(days=3), until=until)
     assert empty.items == [] and empty.next_cursor is None
-    with pytest.raises(InvalidInput, match="cursor"):
-        await any_client.audit_review(cursor="12.9.3")
+    for made_up in ("12.9.3", f"{10**30}.1.3", "1.1.1.1", "soon"):
+        with pytest.raises(InvalidInput, match="cursor"):
+            await any_client.audit_review(cursor=made_up)

@@ -160,7 +160,7 @@ def decode_cursor(text: str) -> Cursor:
         us, kind, anchor = (int(p) for p in parts)
     except ValueError:
         raise InvalidInput("not a cursor this queue gave out", field="cursor") from None
-    if kind not in KINDS or us < 0 or anchor < 0 or len(parts) != 3:
+    if kind not in KINDS or not 0 <= us < 2**62 or not 0 <= anchor < 2**62:
         raise InvalidInput("not a cursor this queue gave out", field="cursor")
     return Cursor(us=us, kind=kind, anchor=anchor)
 

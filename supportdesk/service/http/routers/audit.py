@@ -207,8 +207,8 @@ async def audit_review(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=REVIEW_PAGE_MAX)] = REVIEW_PAGE,
 ) -> ReviewQueue:
-    """What deserves a second look over the range (default: the last 30 days), newest
-    first, a page at a time."""
+    """What deserves a second look over the range (default: the last 30 days)."""
+    # Newest first, a page at a time: `next_cursor` with the same range is the next page.
     since = as_utc(since) if since is not None else None
     until = as_utc(until) if until is not None else None
     return await charts.review(
