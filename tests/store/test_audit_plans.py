@@ -125,7 +125,7 @@ async def test_every_lead_filter_walks_its_index(any_ctx: ServiceContext) -> Non
     await big_log(any_ctx)
     found: dict[str, str] = {}
     async with any_ctx.engine.connect() as conn:
-        await prefer_indexes(conn)  # as the page read does
+        await prefer_indexes(conn)  # as the export does (pages: each connection has it)
         for name, (filters, index) in FILTERS.items():
             if name.endswith("7 days"):
                 filters = AuditFilter(
@@ -174,3 +174,15 @@ async def test_the_review_queue_reads_resets_from_their_own_index(any_ctx: Servi
         steps = await explain(conn, stmt)  # type: ignore[arg-type]
     table_scans = [s for s in steps if s in ("SCAN audit_log", "Seq Scan audit_log")]
     assert table_scans == [] and any("ix_audit_resets" in s for s in steps), steps
+
+
+async def test_reads_on_postgresql_price_random_pages_as_on_ssd(any_ctx: ServiceContext) -> None:
+    """Pages are read in autocommit, where a SET LOCAL would do nothing: the setting the
+    plans above rely on is each connection's own."""
+    from supportdesk.service.store.engine import reading
+
+    if any_ctx.engine.dialect.name != "postgresql":
+        return
+    async with reading(any_ctx.engine) as conn:
+        found = (await conn.exec_driver_sql("SHOW random_page_cost")).scalar_one()
+    assert float(found) == 1.1

@@ -54,7 +54,16 @@ def make_engine(url: str) -> AsyncEngine:
         return engine
     # Connections are kept, not churned: one closed past pool_size and opened again costs
     # PostgreSQL a backend process each time, at saturation on every other request.
-    engine = create_async_engine(url, pool_size=10, max_overflow=10)
+    # Every connection prices a random page near a sequential one (the store is on SSD):
+    # otherwise, until autovacuum marks fresh pages all-visible, the planner may walk the
+    # primary key for a filtered audit page. Set per connection, since reads run in
+    # autocommit, where a SET LOCAL is a no-op (and a round trip).
+    engine = create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"server_settings": {"random_page_cost": "1.1"}},
+    )
     _ping_after_idle(engine)
     return engine
 
