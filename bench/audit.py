@@ -313,7 +313,8 @@ async def bench(name: str, url: str, entries: int, fresh: bool, runs: int) -> No
                 "chart counts (14 days, all agents)",
                 lambda: client.audit_counts(AuditFilter(), "UTC"),
             ),
-            ("review queue (30 days)", lambda: client.audit_review(zone="UTC")),
+            ("review queue (30 days, first page)", lambda: client.audit_review(zone="UTC")),
+            ("review queue (30 days, every page)", lambda: client.audit_review_all(zone="UTC")),
         ]
         for label, call in heavier:
             median, p95 = await latency(call, max(5, runs // 6))

@@ -51,6 +51,9 @@ MEDIA_TYPES: dict[ExportFormat, str] = {"csv": "text/csv", "jsonl": "application
 
 FIRST_SEQ_HEADER = "X-Audit-First-Seq"
 HEAD_SEQ_HEADER = "X-Audit-Head-Seq"
+REVIEW_PAGE = 50
+"""Review items a page holds unless asked otherwise (the service takes up to REVIEW_PAGE_MAX)."""
+REVIEW_PAGE_MAX = 500
 """Where an export's entries lie in the log: the desk draws its progress bar from them."""
 
 CHUNK_ROWS_HEADER = "X-Audit-Chunk-Rows"
@@ -222,10 +225,14 @@ class ReviewItem(Wire):
 
 
 class ReviewQueue(Wire):
+    """One page of the queue, newest first; `next_cursor` (asked for with the same
+    since, until and zone) fetches the next, None on the last page."""
+
     since: datetime
     until: datetime
     zone: str
     items: list[ReviewItem]
+    next_cursor: str | None = None
 
 
 class ProviderAuditRow(Wire):
@@ -410,15 +417,38 @@ class AuditCalls(ClientBase):
         return await self._get("/v1/audit/counts", AuditCounts, **filters.params(), zone=zone)
 
     async def audit_review(
-        self, *, since: datetime | None = None, until: datetime | None = None, zone: str = "UTC"
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        zone: str = "UTC",
+        cursor: str | None = None,
+        limit: int = REVIEW_PAGE,
     ) -> ReviewQueue:
+        """A page of the review queue; pass a page's since, until and next_cursor back
+        for the next one."""
         return await self._get(
             "/v1/audit/review",
             ReviewQueue,
             since=since.isoformat() if since else None,
             until=until.isoformat() if until else None,
             zone=zone,
+            cursor=cursor,
+            limit=limit,
         )
+
+    async def audit_review_all(
+        self, *, since: datetime | None = None, until: datetime | None = None, zone: str = "UTC"
+    ) -> list[ReviewItem]:
+        """Every item of the range, page after page."""
+        page = await self.audit_review(since=since, until=until, zone=zone)
+        items = list(page.items)
+        while page.next_cursor is not None:
+            page = await self.audit_review(
+                since=page.since, until=page.until, zone=zone, cursor=page.next_cursor
+            )
+            items.extend(page.items)
+        return items
 
     async def audit_provider(self, user_id: str, *, limit: int = 50) -> ProviderAudit:
         """The user's rows in the identity provider's own log, with its signature check."""

@@ -276,5 +276,11 @@ class DeskBackend(Protocol):
     async def audit_provider(self, user_id: str, *, limit: int = 50) -> ProviderAudit: ...
 
     async def audit_review(
-        self, *, since: datetime | None = None, until: datetime | None = None, zone: str = "UTC"
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        zone: str = "UTC",
+        cursor: str | None = None,
+        limit: int = 50,
     ) -> ReviewQueue: ...

@@ -90,7 +90,8 @@ async def explain(conn: AsyncConnection, stmt: Select[Any]) -> list[str]:
     steps: list[str] = []
 
     def walk(node: dict[str, Any]) -> None:
-        steps.append(f"{node['Node Type']} {node.get('Index Name', '')}".strip())
+        name = node.get("Index Name") or node.get("Relation Name", "")
+        steps.append(f"{node['Node Type']} {name}".strip())
         for child in node.get("Plans", []):
             walk(child)
 
@@ -121,7 +122,7 @@ async def test_every_lead_filter_walks_its_index(any_ctx: ServiceContext) -> Non
     await big_log(any_ctx)
     found: dict[str, str] = {}
     async with any_ctx.engine.connect() as conn:
-        await prefer_indexes(conn)  # as the page read does
+        await prefer_indexes(conn)  # as the export does (pages: each connection has it)
         for name, (filters, index) in FILTERS.items():
             if name.endswith("7 days"):
                 filters = AuditFilter(
@@ -141,3 +142,44 @@ async def test_every_lead_filter_walks_its_index(any_ctx: ServiceContext) -> Non
         if why is not None:
             found["export of one agent"] = f"{why}: {' | '.join(steps)}"
     assert found == {}
+
+
+async def test_the_review_queue_reads_resets_from_their_own_index(any_ctx: ServiceContext) -> None:
+    from zoneinfo import ZoneInfo
+
+    from supportdesk.service.ops.review_queue import RULES, window_for
+    from supportdesk.service.store.audit_review import page_sql
+
+    await big_log(any_ctx)
+    until = any_ctx.clock.now()
+    since = until - timedelta(days=30)
+    window = window_for(since, until, ZoneInfo("Europe/London"), until - timedelta(days=1), None)
+    sql = page_sql(any_ctx.engine.dialect.name, window.offsets, RULES, keyset=False)
+    stmt = text(sql).bindparams(
+        lookback=window.lookback,
+        scan_to=window.scan_to,
+        lo_us=window.lo_us,
+        h0=window.h0,
+        h1=window.h1,
+        first=window.first,
+        since=window.since,
+        until=window.until,
+        first_day=window.first_day,
+        limit=51,
+    )
+    async with any_ctx.engine.connect() as conn:
+        steps = await explain(conn, stmt)  # type: ignore[arg-type]
+    table_scans = [s for s in steps if s in ("SCAN audit_log", "Seq Scan audit_log")]
+    assert table_scans == [] and any("ix_audit_resets" in s for s in steps), steps
+
+
+async def test_reads_on_postgresql_price_random_pages_as_on_ssd(any_ctx: ServiceContext) -> None:
+    """Pages are read in autocommit, where a SET LOCAL would do nothing: the setting the
+    plans above rely on is each connection's own."""
+    from supportdesk.service.store.engine import reading
+
+    if any_ctx.engine.dialect.name != "postgresql":
+        return
+    async with reading(any_ctx.engine) as conn:
+        found = (await conn.exec_driver_sql("SHOW random_page_cost")).scalar_one()
+    assert float(found) == 1.1

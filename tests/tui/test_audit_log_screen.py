@@ -270,6 +270,35 @@ async def test_a_review_item_opens_its_entries(ctx: ServiceContext) -> None:
         assert "u1009: reset 2 times" in text(screen, "#audit-status")
 
 
+async def test_the_review_queue_fetches_the_next_page_at_its_end_or_with_m(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(AuditReviewScreen, "PAGE", 2)  # the demo's queue has five items
+    app = make_desk(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_audit(pilot, ctx)
+        await pilot.press("w")
+        await wait_for_screen(pilot, AuditReviewScreen)
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, AuditReviewScreen)
+        assert len(review.items) == 2 and review.next_cursor is not None
+        assert "m or the last item fetches more" in text(review, "#review-status")
+        await pilot.press("m")
+        await settle(pilot)
+        assert len(review.items) == 4
+        await pilot.press("end")  # onto the last item shown: the next page follows
+        await settle(pilot)
+        assert review.next_cursor is None
+        assert app.backend is not None
+        everything = await app.backend.audit_review(
+            since=review.since, until=review.until, zone=review.zone_name, limit=500
+        )
+        assert review.items == everything.items and len(review.items) == 5
+        assert everything.next_cursor is None
+        assert "that is all" in text(review, "#review-status")
+
+
 async def test_the_chart_counts_each_agents_actions_and_resets(ctx: ServiceContext) -> None:
     thursday = datetime(2026, 11, 26, tzinfo=UTC)
     async with ctx.engine.connect() as conn:  # the demo world's past on that day

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from supportdesk.api.audit import AgentDayCount, AuditCounts, AuditFilter, ReviewQueue
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import InvalidInput
-from supportdesk.service.ops.audit_review import review_queue
+from supportdesk.service.ops.review_queue import review_page
 from supportdesk.service.store import audit_hourly, audit_log
 from supportdesk.service.store.engine import reading
 
@@ -90,9 +90,16 @@ def _hourly_will_do(filters: AuditFilter, moments: list[datetime]) -> bool:
 
 
 async def review(
-    ctx: ServiceContext, *, since: datetime | None, until: datetime | None, zone_name: str
+    ctx: ServiceContext,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    zone_name: str,
+    cursor: str | None = None,
+    limit: int = 100,
 ) -> ReviewQueue:
-    """What deserves a second look over the range (default: the last 30 days)."""
+    """What deserves a second look over the range (default: the last 30 days), a page
+    at a time: `next_cursor`, with the same range, fetches the following page."""
     zone = zone_of(zone_name)
     until = until if until is not None else ctx.clock.now()
     since = since if since is not None else until - timedelta(days=30)
@@ -102,5 +109,9 @@ async def review(
         raise InvalidInput(
             f"review at most {MAX_CHART_DAYS} days at once: narrow the range", field="since"
         )
-    items = await review_queue(ctx, since=since, until=until, zone=zone)
-    return ReviewQueue(since=since, until=until, zone=zone_name, items=items)
+    items, next_cursor = await review_page(
+        ctx, since=since, until=until, zone=zone, cursor=cursor, limit=limit
+    )
+    return ReviewQueue(
+        since=since, until=until, zone=zone_name, items=items, next_cursor=next_cursor
+    )

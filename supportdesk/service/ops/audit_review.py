@@ -7,7 +7,9 @@ signing in from a device or country it never used soon after a reset. Every
 item names the audit entries (seq numbers) that show it.
 
 The heuristics are plain functions over small records, so they are tested
-without a database; `review_queue` only reads the records and calls them.
+without a database. They are the specification: the service runs the same rules in
+SQL a page at a time (`ops.review_queue`, `store.audit_review`) and builds each item
+with the same `*_item` functions; tests hold both to the same items.
 """
 
 from __future__ import annotations
@@ -18,10 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from supportdesk.api.audit import ReviewItem
-from supportdesk.service.context import ServiceContext
-from supportdesk.service.provider import Capability
-from supportdesk.service.store import audit_hourly, audit_log
-from supportdesk.service.store.engine import reading
 
 SPIKE_LOOKBACK_DAYS = 28
 SPIKE_WORKING_DAYS = 20
@@ -103,21 +101,27 @@ def reset_spikes(
         usual = before / SPIKE_WORKING_DAYS
         if len(done) < max(SPIKE_MIN, SPIKE_FACTOR * usual):
             continue
-        pace = (
-            f"about {usual:.1f} a working day" if before else "none at all"
-        ) + f" in the {SPIKE_LOOKBACK_DAYS} days before"
-        items.append(
-            ReviewItem(
-                kind="reset_spike",
-                title=f"{agent}: {_plural(len(done), 'reset')} on {_day(day)}",
-                detail=f"Far more than usual for {agent}: {pace}.",
-                agent=agent,
-                user=None,
-                at=done[-1].at,
-                seqs=[r.seq for r in done][:MAX_SEQS],
-            )
-        )
+        items.append(spike_item(agent, day, len(done), before, done[-1].at, [r.seq for r in done]))
     return items
+
+
+def spike_item(
+    agent: str, day: date, count: int, before: int, at: datetime, seqs: Sequence[int]
+) -> ReviewItem:
+    """An agent's busy day: `count` resets against `before` in the lookback days."""
+    usual = before / SPIKE_WORKING_DAYS
+    pace = (
+        f"about {usual:.1f} a working day" if before else "none at all"
+    ) + f" in the {SPIKE_LOOKBACK_DAYS} days before"
+    return ReviewItem(
+        kind="reset_spike",
+        title=f"{agent}: {_plural(count, 'reset')} on {_day(day)}",
+        detail=f"Far more than usual for {agent}: {pace}.",
+        agent=agent,
+        user=None,
+        at=at,
+        seqs=list(seqs[:MAX_SEQS]),
+    )
 
 
 def outside_working_hours(at: datetime, zone: tzinfo) -> bool:
@@ -131,25 +135,29 @@ def after_hours(resets: Iterable[Reset], zone: tzinfo) -> list[ReviewItem]:
     for reset in resets:
         if outside_working_hours(reset.at, zone):
             per_day[(reset.agent, reset.at.astimezone(zone).date())].append(reset)
-    items = []
-    for (agent, day), done in per_day.items():
-        times = ", ".join(
-            f"{r.at.astimezone(zone):%H:%M} {r.user or '(no user)'}" for r in done[:6]
-        )
-        more = f" and {len(done) - 6} more" if len(done) > 6 else ""
-        items.append(
-            ReviewItem(
-                kind="after_hours",
-                title=f"{agent}: {_plural(len(done), 'reset')} outside working hours, {_day(day)}",
-                detail=f"At {times}{more}. Working hours are {WORK_START:%H:%M}–"
-                f"{WORK_END:%H:%M}, Monday to Friday.",
-                agent=agent,
-                user=None,
-                at=done[-1].at,
-                seqs=[r.seq for r in done][:MAX_SEQS],
-            )
-        )
-    return items
+    return [
+        after_hours_item(agent, day, done, len(done), done[-1].at, zone)
+        for (agent, day), done in per_day.items()
+    ]
+
+
+def after_hours_item(
+    agent: str, day: date, first: Sequence[Reset], count: int, at: datetime, zone: tzinfo
+) -> ReviewItem:
+    """An agent's resets outside working hours on a day: `first` are the first of them
+    (at least six and MAX_SEQS when there are), `count` all of them, `at` the last's time."""
+    times = ", ".join(f"{r.at.astimezone(zone):%H:%M} {r.user or '(no user)'}" for r in first[:6])
+    more = f" and {count - 6} more" if count > 6 else ""
+    return ReviewItem(
+        kind="after_hours",
+        title=f"{agent}: {_plural(count, 'reset')} outside working hours, {_day(day)}",
+        detail=f"At {times}{more}. Working hours are {WORK_START:%H:%M}–"
+        f"{WORK_END:%H:%M}, Monday to Friday.",
+        agent=agent,
+        user=None,
+        at=at,
+        seqs=[r.seq for r in first[:MAX_SEQS]],
+    )
 
 
 def repeat_resets(resets: Sequence[Reset], since: datetime, zone: tzinfo) -> list[ReviewItem]:
@@ -166,27 +174,31 @@ def repeat_resets(resets: Sequence[Reset], since: datetime, zone: tzinfo) -> lis
                 run.append(following)
                 continue
             if len(run) >= 2 and run[-1].at >= since:
-                items.append(_repeat_item(user, run, zone))
+                items.append(repeat_item(user, run, len(run), run[-1], zone))
             run = [following] if following is not None else []
     return items
 
 
-def _repeat_item(user: str, run: list[Reset], zone: tzinfo) -> ReviewItem:
-    span = run[-1].at - run[0].at
+def repeat_item(
+    user: str, first: Sequence[Reset], count: int, last: Reset, zone: tzinfo
+) -> ReviewItem:
+    """A run of `count` resets of one user, each within REPEAT_WITHIN of the one before:
+    `first` are the first of them (MAX_SEQS when there are), `last` the last."""
+    span = last.at - first[0].at
     span_text = (
         _plural(span.days, "day")
         if span >= timedelta(days=1)
         else _plural(max(1, int(span.total_seconds() // 3600)), "hour")
     )
-    who = ", then ".join(f"{r.agent} ({_moment(r.at, zone)})" for r in run[:6])
+    who = ", then ".join(f"{r.agent} ({_moment(r.at, zone)})" for r in first[:6])
     return ReviewItem(
         kind="repeat_reset",
-        title=f"{user}: reset {len(run)} times within {span_text}",
+        title=f"{user}: reset {count} times within {span_text}",
         detail=f"By {who}. A user who keeps losing access may not be the one asking.",
-        agent=run[-1].agent,
+        agent=last.agent,
         user=user,
-        at=run[-1].at,
-        seqs=[r.seq for r in run][:MAX_SEQS],
+        at=last.at,
+        seqs=[r.seq for r in first[:MAX_SEQS]],
     )
 
 
@@ -237,77 +249,4 @@ def new_device_after_reset(
                 )
             )
             break
-    return items
-
-
-def _whole_hours(zone: tzinfo, since: datetime, until: datetime) -> bool:
-    """Whether local days start on whole UTC hours over the range (hourly counts then fall
-    into the right day), judged at both ends and each day between."""
-    moment = since
-    while moment <= until + timedelta(days=1):
-        offset = moment.astimezone(zone).utcoffset()
-        if offset is None or offset.total_seconds() % 3600:
-            return False
-        moment += timedelta(days=1)
-    return True
-
-
-async def review_queue(
-    ctx: ServiceContext, *, since: datetime, until: datetime, zone: tzinfo
-) -> list[ReviewItem]:
-    """Every item for resets in [since, until), newest first.
-
-    Sign-ins come from the identity provider; one that keeps no sign-in history gets
-    every item but "a new device soon after a reset".
-    """
-    lookback = since - timedelta(days=SPIKE_LOOKBACK_DAYS)
-    per_day_counts: dict[tuple[str, date], int] | None = None
-    async with reading(ctx.engine) as conn:
-        if _whole_hours(zone, lookback, until):
-            # The usual pace from the hourly counts (summed per local day in the store);
-            # only the resets a repeat can reach back to are read one by one.
-            days = [
-                lookback.astimezone(zone).date() + timedelta(days=i)
-                for i in range(
-                    (until.astimezone(zone).date() - lookback.astimezone(zone).date()).days + 1
-                )
-            ]
-            bounds = [
-                datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone) for day in days[:-1]
-            ]
-            per_day_counts = {
-                (str(r.actor), days[int(r.bucket)]): int(r.resets or 0)
-                for r in await audit_hourly.hourly_day_counts(conn, lookback, until, None, bounds)
-                if r.resets
-            }
-            first = since - REPEAT_WITHIN
-        else:
-            first = lookback
-        resets = [
-            Reset(seq=r.seq, at=r.at, agent=r.actor, user=r.target_user, action=r.action)
-            for r in await audit_log.resets_between(conn, first, until)
-        ]
-        recent = [r for r in resets if r.at >= since]
-        signins: list[SignIn] = []
-        if ctx.provider.capabilities.get(Capability.SIGN_IN_HISTORY, "") is None:
-            users = {r.user for r in recent if r.user}
-            found = await ctx.provider.sign_ins_of(conn, users, until=until + SIGNIN_WITHIN)
-            signins = [
-                SignIn(
-                    user=user,
-                    at=s.at,
-                    device_id=s.device_id,
-                    device_name=s.device_name,
-                    city=s.city,
-                    country=s.country,
-                )
-                for user, s in found
-            ]
-    items = [
-        *reset_spikes(resets, since, zone, per_day_counts),
-        *after_hours(recent, zone),
-        *repeat_resets(resets, since, zone),
-        *new_device_after_reset(recent, signins, zone),
-    ]
-    items.sort(key=lambda item: item.at, reverse=True)
     return items

@@ -105,7 +105,7 @@ async def page(
     """Newest first, at most `limit` rows: first which seqs (from the filter's index
     alone where it can), then those rows by primary key."""
     stmt = page_statement(filters, before=before, after=after, seqs=seqs, limit=limit)
-    await prefer_indexes(conn)
+    # (random_page_cost is the connection's own: see `engine.make_engine`.)
     found = [int(seq) for seq in (await conn.execute(stmt)).scalars()]
     if not found:
         return []

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from supportdesk.service.store.schema import SCHEMA_VERSION, meta, metadata
+from supportdesk.service.store.schema_audit import ix_audit_resets
 
 
 class SchemaVersionError(RuntimeError):
@@ -53,7 +54,16 @@ def make_engine(url: str) -> AsyncEngine:
         return engine
     # Connections are kept, not churned: one closed past pool_size and opened again costs
     # PostgreSQL a backend process each time, at saturation on every other request.
-    engine = create_async_engine(url, pool_size=10, max_overflow=10)
+    # Every connection prices a random page near a sequential one (the store is on SSD):
+    # otherwise, until autovacuum marks fresh pages all-visible, the planner may walk the
+    # primary key for a filtered audit page. Set per connection, since reads run in
+    # autocommit, where a SET LOCAL is a no-op (and a round trip).
+    engine = create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"server_settings": {"random_page_cost": "1.1"}},
+    )
     _ping_after_idle(engine)
     return engine
 
@@ -211,6 +221,8 @@ async def create_schema(engine: AsyncEngine) -> None:
                 older=True,
             )
         await conn.run_sync(metadata.create_all)
+        # An index added to a table the store already had (create_all skips those tables).
+        await conn.run_sync(lambda sync: ix_audit_resets.create(sync, checkfirst=True))
         found = (
             await conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))
         ).scalar_one_or_none()

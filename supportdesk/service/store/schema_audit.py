@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    text,
 )
 
 from supportdesk.service.store.audit_spelling import (
@@ -73,6 +74,19 @@ Index("ix_audit_actor", audit_log.c.actor, audit_log.c.seq)
 Index("ix_audit_target", audit_log.c.target_user, audit_log.c.seq)
 Index("ix_audit_action", audit_log.c.action, audit_log.c.seq)
 Index("ix_audit_ticket", audit_log.c.ticket_id, audit_log.c.seq)
+_RESET_DONE = "action LIKE '%reset%' AND outcome = 'success'"
+ix_audit_resets = Index(
+    "ix_audit_resets",
+    audit_log.c.at,
+    audit_log.c.seq,
+    audit_log.c.actor,
+    audit_log.c.target_user,
+    sqlite_where=text(_RESET_DONE),
+    postgresql_where=text(_RESET_DONE),
+)
+"""Resets done, by time, with what the review queue reads of them: the queue's SQL reads
+this partial index alone (issue 13), a tenth of the log's rows. Its predicate is the one
+`store.audit_review` repeats as a constant."""
 
 audit_hourly = Table(
     "audit_hourly",

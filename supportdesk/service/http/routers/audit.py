@@ -14,6 +14,8 @@ from supportdesk.api.audit import (
     FIRST_SEQ_HEADER,
     HEAD_SEQ_HEADER,
     MEDIA_TYPES,
+    REVIEW_PAGE,
+    REVIEW_PAGE_MAX,
     AuditCounts,
     AuditFilter,
     AuditReceipt,
@@ -207,11 +209,23 @@ async def audit_review(
     since: Moment | None = None,
     until: Moment | None = None,
     zone: Annotated[str, Query(max_length=64, description="IANA zone of working hours")] = "UTC",
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=r"^\d+\.\d\.\d+$",
+            description="a page's next_cursor: the page after it (same since, until, zone)",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=REVIEW_PAGE_MAX)] = REVIEW_PAGE,
 ) -> ReviewQueue:
     """What deserves a second look over the range (default: the last 30 days)."""
+    # Newest first, a page at a time: `next_cursor` with the same range is the next page.
     since = as_utc(since) if since is not None else None
     until = as_utc(until) if until is not None else None
-    return await charts.review(ctx, since=since, until=until, zone_name=zone)
+    return await charts.review(
+        ctx, since=since, until=until, zone_name=zone, cursor=cursor, limit=limit
+    )
 
 
 @router.get("/provider/{user_id}", response_model=ProviderAudit)
