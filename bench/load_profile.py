@@ -34,7 +34,7 @@ from bench.ledger import Ledger
 from bench.load import store
 from bench.load_mix import AGENT_MIX, LEAD_MIX, Desk, Pool
 from bench.serving import CodeBook, read_agent_secrets, sign_in_body
-from bench.world import bench_world, seed_bench_store
+from bench.world import BenchWorld, bench_world, seed_bench_store
 
 ENV = {
     "SUPPORTDESK_SERVICE_SMS_MIN_INTERVAL_S": "0",
@@ -45,75 +45,76 @@ LEAD_OPS = set(LEAD_MIX) - set(AGENT_MIX)
 
 async def measure(args: argparse.Namespace) -> None:
     os.environ.update(ENV)
-    from supportdesk.service.context import open_context
-    from supportdesk.service.http.app import build_app
+    from supportdesk.embedded import served_app
     from supportdesk.service.settings import ServiceSettings
 
     world = bench_world(4, 1)
     with store(args.pg_url) as url:
         await seed_bench_store(url, world)
         book = CodeBook(await read_agent_secrets(url))
-        ctx = await open_context(ServiceSettings(db_url=url, demo_mode=True))
-        statements: list[str] = []
+        app = served_app(ServiceSettings(db_url=url, demo_mode=True))
+        async with app.router.lifespan_context(app):  # opens the context, as under uvicorn
+            await _run(args, app, world, book)
 
-        from sqlalchemy import event
 
-        @event.listens_for(ctx.engine.sync_engine, "before_cursor_execute")
-        def _count(_c: Any, _cur: Any, sql: str, *_rest: Any) -> None:
-            statements.append(sql)
+async def _run(args: argparse.Namespace, app: Any, world: BenchWorld, book: CodeBook) -> None:
+    ctx = app.state.ctx
+    statements: list[str] = []
 
-        app = build_app(ctx)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as http:
-            pool = Pool([http])
-            ledger = Ledger(prefix="prof")
-            desks: list[Desk] = []
-            for plan in world.agents:
-                desks.append(await _desk(http, book, ledger, pool, plan.username, targets=plan))
-            users = [t.user_id for plan in world.agents for t in plan.all_users]
-            names = [plan.username for plan in world.agents]
-            lead = await _desk(
-                http, book, ledger, pool, world.leads[0], users=users, agent_names=names
-            )
-            ops = args.ops.split(",") if args.ops else [*AGENT_MIX, *LEAD_OPS]
-            print(f"{'operation':<18} {'stmts/req':>9} {'CPU ms/req':>10}  statuses")
-            rng = random.Random(1)
-            for op in ops:
-                actors = [lead] if op in LEAD_OPS else desks
-                for _ in range(5):  # warm
-                    await rng.choice(actors).act(op)
-                profiler = cProfile.Profile() if op == args.profile else None
-                shown: list[str] = []
-                statuses: Counter[int | None] = Counter()
-                used = 0.0
-                count = 0
-                for n in range(args.requests):
-                    if op == "approve":  # something to approve, filed outside the figures
-                        await _file_reset(desks, rng)
-                    before = len(statements)
-                    began = time.process_time()
-                    if profiler:
-                        profiler.enable()
-                    attempt = await rng.choice(actors).act(op)
-                    if profiler:
-                        profiler.disable()
-                    used += time.process_time() - began
-                    count += len(statements) - before
-                    statuses[attempt.status] += 1
-                    if op == args.sql and n == args.requests // 2:
-                        shown = statements[before:]
-                cpu = used * 1000 / args.requests
-                per = count / args.requests
-                told = " ".join(f"{s}:{c}" for s, c in sorted(statuses.items(), key=str))
-                print(f"{op:<18} {per:>9.1f} {cpu:>10.2f}  {told}")
-                for sql in shown:
-                    print("    " + " ".join(sql.split())[:160])
+    from sqlalchemy import event
+
+    @event.listens_for(ctx.engine.sync_engine, "before_cursor_execute")
+    def _count(_c: Any, _cur: Any, sql: str, *_rest: Any) -> None:
+        statements.append(sql)
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as http:
+        pool = Pool([http])
+        ledger = Ledger(prefix="prof")
+        desks: list[Desk] = []
+        for plan in world.agents:
+            desks.append(await _desk(http, book, ledger, pool, plan.username, targets=plan))
+        users = [t.user_id for plan in world.agents for t in plan.all_users]
+        names = [plan.username for plan in world.agents]
+        lead = await _desk(http, book, ledger, pool, world.leads[0], users=users, agent_names=names)
+        ops = args.ops.split(",") if args.ops else [*AGENT_MIX, *LEAD_OPS]
+        print(f"{'operation':<18} {'stmts/req':>9} {'CPU ms/req':>10}  statuses")
+        rng = random.Random(1)
+        for op in ops:
+            actors = [lead] if op in LEAD_OPS else desks
+            for _ in range(5):  # warm
+                await rng.choice(actors).act(op)
+            profiler = cProfile.Profile() if op == args.profile else None
+            shown: list[str] = []
+            statuses: Counter[int | None] = Counter()
+            used = 0.0
+            count = 0
+            for n in range(args.requests):
+                if op == "approve":  # something to approve, filed outside the figures
+                    await _file_reset(desks, rng)
+                before = len(statements)
+                began = time.process_time()
                 if profiler:
-                    out = io.StringIO()
-                    stats = pstats.Stats(profiler, stream=out).sort_stats(args.sort)
-                    stats.print_stats(args.top)
-                    print(out.getvalue())
-        await ctx.engine.dispose()
+                    profiler.enable()
+                attempt = await rng.choice(actors).act(op)
+                if profiler:
+                    profiler.disable()
+                used += time.process_time() - began
+                count += len(statements) - before
+                statuses[attempt.status] += 1
+                if op == args.sql and n == args.requests // 2:
+                    shown = statements[before:]
+            cpu = used * 1000 / args.requests
+            per = count / args.requests
+            told = " ".join(f"{s}:{c}" for s, c in sorted(statuses.items(), key=str))
+            print(f"{op:<18} {per:>9.1f} {cpu:>10.2f}  {told}")
+            for sql in shown:
+                print("    " + " ".join(sql.split())[:160])
+            if profiler:
+                out = io.StringIO()
+                stats = pstats.Stats(profiler, stream=out).sort_stats(args.sort)
+                stats.print_stats(args.top)
+                print(out.getvalue())
 
 
 async def _desk(
