@@ -54,6 +54,9 @@ async def measure(args: argparse.Namespace) -> None:
         book = CodeBook(await read_agent_secrets(url))
         app = served_app(ServiceSettings(db_url=url, demo_mode=True))
         async with app.router.lifespan_context(app):  # opens the context, as under uvicorn
+            from supportdesk.triage import preload
+
+            await asyncio.to_thread(preload)  # the served process's warm-up, over first
             await _run(args, app, world, book)
 
 
