@@ -117,6 +117,8 @@ async def _run(args: argparse.Namespace, app: Any, world: BenchWorld, book: Code
                 out = io.StringIO()
                 stats = pstats.Stats(profiler, stream=out).sort_stats(args.sort)
                 stats.print_stats(args.top)
+                if args.callers:
+                    stats.print_callers(args.callers)
                 print(out.getvalue())
 
 
@@ -148,6 +150,7 @@ def main() -> int:
     parser.add_argument("--profile", default="", help="cProfile this operation")
     parser.add_argument("--sort", default="tottime", help="pstats sort key")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--callers", default="", help="who calls functions matching this")
     parser.add_argument("--sql", default="", help="print one request's statements of this op")
     args = parser.parse_args()
     asyncio.run(measure(args))
