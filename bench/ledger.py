@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from bench.load_http import RawHttp
+
 WRITES: Mapping[str, str] = {
     "sign_in": "agent.signin",
     "resolve_ticket": "ticket.resolve",
@@ -49,6 +51,10 @@ ALSO_WRITES: Mapping[str, frozenset[str]] = {
 """Entries an operation may write besides its own (an approval records the action too)."""
 
 
+Requester = httpx.AsyncClient | RawHttp
+"""What sends a run's requests: httpx, or the load generator's lighter client."""
+
+
 @dataclass
 class Attempt:
     rid: str
@@ -77,7 +83,7 @@ class Ledger:
 
     async def send(
         self,
-        http: httpx.AsyncClient,
+        http: Requester,
         op: str,
         method: str,
         path: str,

@@ -65,6 +65,7 @@ from bench.ledger import (
     verify_chain,
 )
 from bench.load_cpu import CpuSample, describe, postmaster_on, sample
+from bench.load_http import RawHttp
 from bench.load_mix import Desk, Pool
 from bench.serving import (
     CodeBook,
@@ -228,7 +229,12 @@ async def bench(args: argparse.Namespace) -> int:
             )
             for s in servers
         ]
-        pool = Pool(clients)
+        # The desks' own traffic goes through the light client (its CPU is the cores'
+        # too); the lead's reads before and after the run through httpx.
+        raw = [RawHttp(s.url, timeout=60) for s in servers]
+        for client in raw:
+            stack.push_async_callback(client.aclose)
+        pool = Pool(raw)
         book = CodeBook(await read_agent_secrets(url))
         setup = Ledger(prefix="setup")
         lead_desk = await sign_in_everyone(

@@ -17,9 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
-from bench.ledger import Attempt, Ledger
+from bench.ledger import Attempt, Ledger, Requester
 from bench.world import AgentTargets
 
 AGENT_MIX: dict[str, int] = {
@@ -54,10 +52,10 @@ REMOVE_CHECKS = ["account_owner_callback"]
 class Pool:
     """Round-robin over the serve processes (a load balancer's job when serve has no workers)."""
 
-    def __init__(self, clients: Sequence[httpx.AsyncClient]) -> None:
+    def __init__(self, clients: Sequence[Requester]) -> None:
         self._next = itertools.cycle(clients)
 
-    def client(self) -> httpx.AsyncClient:
+    def client(self) -> Requester:
         return next(self._next)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.rules.audit_chain import GENESIS_HASH, body_hash, canonical_json, entry_body
-from supportdesk.service.store.audit_hourly import count_hourly, ensure_hourly
+from supportdesk.service.store.audit_hourly import ensure_hourly, hourly_count
 from supportdesk.service.store.schema import audit_head, audit_log
 
 
@@ -51,7 +51,9 @@ async def append_audit(
     """Append one entry; commits or rolls back with the caller's change.
 
     Writers queue on the single audit_head row (row lock on PostgreSQL, the
-    write lock on SQLite), so concurrent appends never fork the chain.
+    write lock on SQLite), so concurrent appends never fork the chain. The lock is
+    held from here to the caller's commit: call this last in the transaction, after
+    every other statement, so every other writer waits as little as possible.
     """
     at = at.astimezone(UTC)  # hashed exactly as the store gives it back
     head = (
@@ -78,13 +80,19 @@ async def append_audit(
     }
     body = entry_body(fields)
     digest = body_hash(body)
-    await conn.execute(
-        audit_log.insert().values({**fields, "at": at, "hash": digest, "body": body})
+    appended = audit_log.insert().values({**fields, "at": at, "hash": digest, "body": body})
+    moved = audit_head.update().where(audit_head.c.id == 1).values(seq=fields["seq"], hash=digest)
+    counted = hourly_count(
+        conn.dialect.name, at, actor.name, "reset" in action and outcome == "success"
     )
-    await conn.execute(
-        audit_head.update().where(audit_head.c.id == 1).values(seq=fields["seq"], hash=digest)
-    )
-    await count_hourly(conn, at, actor.name, "reset" in action and outcome == "success")
+    if conn.dialect.name == "postgresql":
+        # One round trip while the head is held: the entry, the head and the hourly count
+        # as data-modifying CTEs of one statement (they touch three different tables).
+        await conn.execute(counted.add_cte(appended.cte("appended"), moved.cte("moved")))
+    else:
+        await conn.execute(appended)
+        await conn.execute(moved)
+        await conn.execute(counted)
     return int(fields["seq"])
 
 

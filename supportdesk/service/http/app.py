@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from supportdesk.service.http.lazy_routers import include_routers
 from supportdesk.service.http.nul_bytes import RefuseNul
 from supportdesk.service.http.responses import install_openapi
 from supportdesk.service.ops.mailbox import start_mailbox
+from supportdesk.service.ops.warm import warm_up
 from supportdesk.service.settings import ServiceSettings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -74,13 +76,17 @@ def build_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = getattr(app.state, "ctx", None) is None
-        if opened:
+        warming: asyncio.Task[None] | None = None
+        if opened:  # a server (not the embedded desk): load what first requests would
             app.state.ctx = await open_context(settings or ServiceSettings())
+            warming = asyncio.create_task(warm_up())
         # The support mailbox is read in the background while the service runs.
         mailbox = await start_mailbox(app.state.ctx)
         try:
             yield
         finally:
+            if warming is not None:
+                warming.cancel()
             if mailbox is not None:
                 await mailbox.stop()
             if opened:

@@ -2,17 +2,20 @@
 
 A desk that lost the connection, or an agent who pressed Enter twice, sends
 the same request again with the same `Idempotency-Key`. The key's row is the
-lock: it is inserted *first*, inside the transaction that performs the action,
-so a concurrent duplicate queues behind it (on the primary key in PostgreSQL,
-on the write lock in SQLite), then fails on the key and replays the stored
-answer. Refusals are stored too, so a retried refusal is not audited twice.
+lock: it is inserted *first*, inside the transaction that performs the action
+(one `INSERT ... ON CONFLICT` statement), so a concurrent duplicate queues behind
+it (on the primary key in PostgreSQL, on the write lock in SQLite), then finds
+the key taken and replays the stored answer, read in that same transaction.
+Refusals are stored too, so a retried refusal is not audited twice.
 
 Keys belong to the agent who sent them; the same key with a different request
 is refused (409), because answering it with someone else's result would lie.
 
 A key is remembered for `KEY_TTL` (a retry comes within seconds, a desk that lost its
-connection within minutes): older rows are purged when a new key is stored, and a key
-older than that is not replayed (sent again, it is a new request).
+connection within minutes): older rows are purged when a new key is stored (at most
+once every `PURGE_EVERY` per process: a purge per write is a statement per write), and
+a key older than that is not replayed (sent again, it is a new request: its old row
+is taken over).
 """
 
 from __future__ import annotations
@@ -26,17 +29,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.rules.audit_chain import canonical_json
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import Conflict, InvalidInput, ServiceError
 from supportdesk.service.store import idempotency as keys
-from supportdesk.service.store.engine import reading
 
 KEY_TTL = timedelta(days=1)
 """How long a stored answer is replayed for its key."""
+PURGE_EVERY = timedelta(minutes=1)
+"""How often (by the service's clock) a process deletes keys past `KEY_TTL`."""
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 
@@ -82,10 +85,6 @@ def request_hash(method: str, path: str, body: BaseModel | Mapping[str, Any] | N
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class _Raced(Exception):
-    """A concurrent duplicate committed the key first."""
-
-
 async def run_once(ctx: ServiceContext, *, agent: str, once: Once, work: Work) -> Answer | Replay:
     """Run `work` once per (agent, key); replay the stored answer for any retry.
 
@@ -101,40 +100,38 @@ async def run_once(ctx: ServiceContext, *, agent: str, once: Once, work: Work) -
             "Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 . _ : -",
             field="Idempotency-Key",
         )
-    for _attempt in range(3):
-        async with reading(ctx.engine) as conn:
-            stored = await keys.stored(conn, agent, key, _oldest_kept(ctx.clock.now()))
-        if stored is not None:
-            return _replay(stored, once.fingerprint)
-        try:
-            async with ctx.engine.begin() as conn:
-                await _claim(conn, ctx, agent, key, once.fingerprint)
-                done = await work(conn)
-                status, text = _serialise(done)
-                await keys.save(conn, agent, key, status, text)
-        except _Raced:
-            continue
-        return _fresh(done)
-    raise Conflict("this request is being handled by another attempt with the same key")
+    now = ctx.clock.now()
+    oldest = _oldest_kept(now)
+    replay: Replay | None = None
+    async with ctx.engine.begin() as conn:
+        await _purge_if_due(conn, ctx, now)
+        if await keys.claim(conn, agent, key, once.fingerprint, now, oldest):
+            done = await work(conn)
+            status, text = _serialise(done)
+            await keys.save(conn, agent, key, status, text)
+        else:  # answered before: this transaction changes nothing
+            stored = await keys.stored(conn, agent, key, oldest)
+            if stored is None:
+                raise Conflict("this request is being handled by another attempt with the same key")
+            replay = _replay(stored, once.fingerprint)
+    return replay if replay is not None else _fresh(done)
 
 
 def _oldest_kept(now: datetime) -> datetime:
     return now - KEY_TTL
 
 
-async def _claim(
-    conn: AsyncConnection, ctx: ServiceContext, agent: str, key: str, fingerprint: str
-) -> None:
-    """Insert the key's row before the work runs: the lock duplicates queue on.
+_LAST_PURGE = "_supportdesk_keys_purged_at"
 
-    Keys past `KEY_TTL` go first (this one's own old row too, so it can be used again).
-    """
-    now = ctx.clock.now()
+
+async def _purge_if_due(conn: AsyncConnection, ctx: ServiceContext, now: datetime) -> None:
+    """Delete keys past `KEY_TTL`, at most every `PURGE_EVERY` in this process."""
+    held = ctx.engine.sync_engine.__dict__
+    last: datetime | None = held.get(_LAST_PURGE)
+    if last is not None and last <= now < last + PURGE_EVERY:
+        return
+    held[_LAST_PURGE] = now
     await keys.purge(conn, _oldest_kept(now))
-    try:
-        await keys.claim(conn, agent, key, fingerprint, now)
-    except IntegrityError as exc:
-        raise _Raced from exc
 
 
 def _replay(stored: Any, fingerprint: str) -> Replay:

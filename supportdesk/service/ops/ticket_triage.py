@@ -2,8 +2,11 @@
 
 A ticket triaged on arrival keeps the guess made then (`store_arrival_triage`); any
 other ticket (the demo seed, tickets from before triage) is classified when it is read,
-and that answer is not stored: the model is deterministic and a batch costs well under
-a millisecond a ticket. Loading the model (scikit-learn, about a second from its cache)
+and that answer is not stored: the model is deterministic, so the process remembers
+the answers it gave (`ANSWERS_KEPT` texts, by digest) and a queue read again and again —
+every desk lists the queue — asks the model only about tickets it has not seen (on a
+busy machine a batch costs a millisecond or more a ticket, the largest CPU cost of a
+queue page). Loading the model (scikit-learn, about a second from its cache)
 happens once per process, in a thread, so the service's loop — and the embedded desk
 sharing it — never waits on it. Even the light `supportdesk.triage` package is imported
 only when a ticket is first read: the embedded service starts without it.
@@ -12,6 +15,8 @@ only when a ticket is first read: the embedded service starts without it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,13 +39,32 @@ __all__ = [
 ]
 
 
+ANSWERS_KEPT = 4096
+"""How many texts' answers a process remembers (the least recently read go first)."""
+_answers: OrderedDict[bytes, Triage] = OrderedDict()
+
+
 async def triage_texts(texts: Sequence[str]) -> list[Triage]:
-    """The model's answers in a worker thread (the first call loads the model there)."""
+    """The model's answers, remembered ones at once, the rest in a worker thread (the
+    first call loads the model there). The cache is touched only on the event loop."""
     if not texts:
         return []
-    from supportdesk.triage import classify_many
+    keys = [hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest() for text in texts]
+    found: list[Triage | None] = [_answers.get(key) for key in keys]
+    missing = [i for i, answer in enumerate(found) if answer is None]
+    if missing:
+        from supportdesk.triage import classify_many
 
-    return await asyncio.to_thread(classify_many, list(texts))
+        fresh = await asyncio.to_thread(classify_many, [texts[i] for i in missing])
+        for i, answer in zip(missing, fresh, strict=True):
+            found[i] = answer
+            _answers[keys[i]] = answer
+        while len(_answers) > ANSWERS_KEPT:
+            _answers.popitem(last=False)
+    for key in keys:
+        if key in _answers:
+            _answers.move_to_end(key)
+    return [answer for answer in found if answer is not None]
 
 
 def triage_view(answer: Triage) -> TicketTriage:

@@ -25,14 +25,18 @@ def _upsert(dialect: str) -> Any:
 
 async def count_hourly(conn: AsyncConnection, at: datetime, actor: str, reset: bool) -> None:
     """Count one entry in its actor's UTC hour (in the append's transaction)."""
+    await conn.execute(hourly_count(conn.dialect.name, at, actor, reset))
+
+
+def hourly_count(dialect: str, at: datetime, actor: str, reset: bool) -> Any:
+    """The upsert that counts one entry (the append may send it with its own statements)."""
     hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     done = 1 if reset else 0
-    stmt = _upsert(conn.dialect.name).values(hour=hour, actor=actor, total=1, resets=done)
-    stmt = stmt.on_conflict_do_update(
+    stmt = _upsert(dialect).values(hour=hour, actor=actor, total=1, resets=done)
+    return stmt.on_conflict_do_update(
         index_elements=[audit_hourly.c.hour, audit_hourly.c.actor],
         set_={"total": audit_hourly.c.total + 1, "resets": audit_hourly.c.resets + done},
     )
-    await conn.execute(stmt)
 
 
 async def rebuild_hourly(conn: AsyncConnection) -> None:

@@ -2,9 +2,9 @@
 
 Writes go through ``engine.begin()``; on SQLite they begin IMMEDIATE, so two writers
 never both read the audit head and then race to append (they queue on the write lock).
-Reads go through ``reading(engine)``: a plain deferred transaction that sees the last
-commit and never waits behind a writer (WAL), so `supportdesk demo phone` or a page of
-the queue answers at once while the desk holds a write transaction open.
+Reads go through ``reading(engine)``: no BEGIN, each statement its own read that sees
+the last commit and never waits behind a writer (WAL), so `supportdesk demo phone` or a
+page of the queue answers at once while the desk holds a write transaction open.
 """
 
 from __future__ import annotations
@@ -177,8 +177,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        deferred = conn.get_execution_options().get(_READ_OPTION, False)
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        if not conn.get_execution_options().get(_READ_OPTION, False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads issue no BEGIN: each statement is its own read transaction, as on
+        # PostgreSQL in autocommit (one thread hop to aiosqlite fewer per read).
 
 
 _READ_OPTION = "supportdesk_read"
@@ -187,10 +189,11 @@ _READ_OPTION = "supportdesk_read"
 def reading(engine: AsyncEngine) -> AsyncConnection:
     """A connection for reads only (``async with reading(engine) as conn``).
 
-    On SQLite its transaction is deferred: it takes no write lock, so it neither waits
-    for nor holds up a writer. On PostgreSQL it runs in autocommit: no BEGIN and
-    ROLLBACK round trips around the reads, and nothing lost, since under READ COMMITTED
-    every statement takes its own snapshot anyway. Anything that writes uses
+    On SQLite it issues no BEGIN: every statement reads the last commit on its own and
+    takes no write lock, so it neither waits for nor holds up a writer. On PostgreSQL it
+    runs in autocommit: no BEGIN and ROLLBACK round trips around the reads. Either way
+    nothing is lost, since under READ COMMITTED every statement takes its own snapshot
+    anyway, and both stores now behave alike. Anything that writes uses
     ``engine.begin()`` instead.
     """
     # Made once per engine and kept on it: execution_options() builds a new option

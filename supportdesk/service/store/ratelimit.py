@@ -32,6 +32,21 @@ async def hold(conn: AsyncConnection, bucket: str) -> None:
         )
 
 
+async def _recent(conn: AsyncConnection, bucket: str, since: datetime) -> list[datetime]:
+    """The bucket's hits after `since`, oldest first: one statement for every limit."""
+    found = await conn.execute(
+        select(rate_hits.c.at)
+        .where(rate_hits.c.bucket == bucket)
+        .where(rate_hits.c.at > since)
+        .order_by(rate_hits.c.at)
+    )
+    return list(found.scalars())
+
+
+def _longest(limits: Sequence[Limit]) -> timedelta:
+    return max((limit.window for limit in limits), default=timedelta(0))
+
+
 async def take(
     conn: AsyncConnection, bucket: str, now: datetime, limits: Sequence[Limit]
 ) -> tuple[int, Limit] | None:
@@ -40,21 +55,16 @@ async def take(
     Runs in the caller's transaction, so a refused or rolled-back action costs no hit.
     """
     await hold(conn, bucket)
-    longest = max((limit.window for limit in limits), default=timedelta(0))
+    longest = _longest(limits)
     await conn.execute(
         delete(rate_hits).where(rate_hits.c.bucket == bucket).where(rate_hits.c.at < now - longest)
     )
+    hits = await _recent(conn, bucket, now - longest) if limits else []
     for limit in limits:
         since = now - limit.window
-        used, oldest = (
-            await conn.execute(
-                select(func.count(), func.min(rate_hits.c.at))
-                .where(rate_hits.c.bucket == bucket)
-                .where(rate_hits.c.at > since)
-            )
-        ).one()
-        if used >= limit.count:
-            first: datetime = oldest or now
+        inside = [at for at in hits if at > since]
+        if len(inside) >= limit.count:
+            first: datetime = inside[0] if inside else now
             wait = int((first + limit.window - now).total_seconds()) + 1
             return max(1, wait), limit
     await conn.execute(rate_hits.insert().values(bucket=bucket, at=now))
@@ -63,20 +73,14 @@ async def take(
 
 async def wait_s(conn: AsyncConnection, bucket: str, now: datetime, limits: Sequence[Limit]) -> int:
     """Seconds until ``take`` would let one more hit through (0: now), without taking."""
+    if not limits:
+        return 0
+    hits = await _recent(conn, bucket, now - _longest(limits))
     worst = 0
     for limit in limits:
-        hits = list(
-            (
-                await conn.execute(
-                    select(rate_hits.c.at)
-                    .where(rate_hits.c.bucket == bucket)
-                    .where(rate_hits.c.at > now - limit.window)
-                    .order_by(rate_hits.c.at)
-                )
-            ).scalars()
-        )
-        if len(hits) >= limit.count:
-            frees_at: datetime = hits[len(hits) - limit.count] + limit.window
+        inside = [at for at in hits if at > now - limit.window]
+        if len(inside) >= limit.count:
+            frees_at: datetime = inside[len(inside) - limit.count] + limit.window
             worst = max(worst, ceil((frees_at - now).total_seconds()))
     return worst
 
