@@ -17,7 +17,6 @@ from supportdesk.service.http.errors import install_error_handlers
 from supportdesk.service.http.lazy_routers import include_routers
 from supportdesk.service.http.nul_bytes import RefuseNul
 from supportdesk.service.http.responses import install_openapi
-from supportdesk.service.ops.mailbox import start_mailbox
 from supportdesk.service.settings import ServiceSettings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -76,7 +75,11 @@ def build_app(
         opened = getattr(app.state, "ctx", None) is None
         if opened:
             app.state.ctx = await open_context(settings or ServiceSettings())
-        # The support mailbox is read in the background while the service runs.
+        # The support mailbox is read in the background while the service runs. Its
+        # intake (tickets, triage, replies) loads here: the embedded desk's service, which
+        # has no lifespan, starts without it.
+        from supportdesk.service.ops.mailbox import start_mailbox
+
         mailbox = await start_mailbox(app.state.ctx)
         try:
             yield
