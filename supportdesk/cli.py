@@ -6,25 +6,16 @@ light at import time so the sign-in screen paints before anything heavy loads.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import gc
-import importlib
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportdesk import __version__
-from supportdesk.commands import audit as audit_command
-from supportdesk.commands import demo as demo_command
-from supportdesk.commands import phone as phone_command
-from supportdesk.commands import triage as triage_command
-from supportdesk.config import ConfigError, load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    import argparse
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     from supportdesk.api.backend import DeskBackend
     from supportdesk.config import DeskSettings
@@ -32,10 +23,20 @@ if TYPE_CHECKING:
     from supportdesk.service.settings import ServiceSettings
     from supportdesk.tui.app import SupportDeskApp
 
-DEMO_CREDENTIALS = demo_command.credentials()
+# Nothing else at import time: the desk's embedded service starts before the rest of
+# the desk (argparse, the commands, asyncio, Textual) loads, so it has those
+# milliseconds too. Each function imports what it uses.
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    from pathlib import Path
+
+    from supportdesk.commands import audit as audit_command
+    from supportdesk.commands import demo as demo_command
+    from supportdesk.commands import phone as phone_command
+    from supportdesk.commands import triage as triage_command
+
     parser = argparse.ArgumentParser(
         prog="supportdesk",
         description="Terminal kiosk for MFA support tickets. With no command, runs the desk.",
@@ -87,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> DeskSettings:
+    from supportdesk.config import load_settings
+
     return load_settings(
         api_url=getattr(args, "api", None), data_dir=getattr(args, "data_dir", None)
     )
@@ -121,31 +124,56 @@ def build_desk(
         return await connect_backend(loaded, service)
 
     async def release() -> None:
+        import asyncio
+
         if service is not None:
             await asyncio.to_thread(service.stop)
 
     return SupportDeskApp(connect, settings, backend_label=label, release=release)
 
 
-def launch_desk(api_url: str | None = None, data_dir: Path | None = None) -> SupportDeskApp:
+def launch_desk(
+    api_url: str | None = None,
+    data_dir: Path | None = None,
+    *,
+    service: EmbeddedService | None = None,
+) -> SupportDeskApp:
     """The desk as the command line runs it: unless it talks to a remote service, the
-    embedded one starts now, in its own process, while the desk paints."""
+    embedded one starts now, in its own process, while the desk loads and paints
+    (`service`: one `main` already started for these arguments)."""
     # The collector waits until the first frame (the app turns it back on): start-up
     # only creates objects that live as long as the desk.
-    gc.disable()
-    overrides = {"api_url": api_url, "data_dir": data_dir}
-    service = None
-    if not _names_a_remote(api_url):
-        from supportdesk.embedded_process import EmbeddedService, supported
+    import gc
 
-        if supported():
-            service = EmbeddedService.start(data_dir)
-        print(DEMO_CREDENTIALS)
+    gc.disable()
+    remote = _names_a_remote(api_url)
+    if service is None and not remote:
+        service = start_embedded(api_url, data_dir)
+    from supportdesk.commands.demo import credentials
+    from supportdesk.config import load_settings
+
+    if not remote:
+        print(credentials())
+    overrides = {"api_url": api_url, "data_dir": data_dir}
     return build_desk(lambda: load_settings(**overrides), service=service)
 
 
+def start_embedded(api_url: str | None, data_dir: Path | None) -> EmbeddedService | None:
+    """The embedded service's process, started now, unless the desk will talk to a remote
+    service or the platform has no Unix sockets (then the desk runs it in-process)."""
+    if _names_a_remote(api_url):
+        return None
+    from supportdesk.embedded_process import EmbeddedService, supported
+
+    return EmbeddedService.start(data_dir) if supported() else None
+
+
 def run_desk(args: argparse.Namespace) -> int:
-    app = launch_desk(getattr(args, "api", None), getattr(args, "data_dir", None))
+    app = launch_desk(
+        getattr(args, "api", None),
+        getattr(args, "data_dir", None),
+        service=getattr(args, "embedded_service", None),
+    )
     app.run()  # the embedded service ends with the desk (its client closes on unmount)
     return app.return_code or 0
 
@@ -153,8 +181,6 @@ def run_desk(args: argparse.Namespace) -> int:
 def _names_a_remote(flag: object) -> bool:
     """Whether the desk will talk to a remote service, read without loading the settings
     model (that happens after the first frame): the flag, the environment, the file."""
-    import os
-
     from supportdesk.config import ENV_PREFIX, config_file
 
     if flag or os.environ.get(f"{ENV_PREFIX}API_URL"):
@@ -175,6 +201,9 @@ async def connect_backend(
     settings: DeskSettings, service: EmbeddedService | None = None
 ) -> DeskBackend:
     """The remote service at api_url, or the embedded demo service in its own process."""
+    import asyncio
+    import importlib
+
     if settings.api_url:
         if service is not None:
             service.stop()  # the settings name a remote after all: the child is not needed
@@ -197,6 +226,9 @@ async def connect_backend(
 async def connect_in_process(settings: DeskSettings) -> DeskBackend:
     """The embedded service inside the desk's process, where a child cannot be reached
     over a Unix socket: its heavy imports load off the UI loop."""
+    import asyncio
+    import importlib
+
     embedded = await asyncio.to_thread(importlib.import_module, "supportdesk.embedded")
     backend: DeskBackend = await embedded.connect_embedded(
         settings.data_dir, settings.request_timeout_s
@@ -205,8 +237,11 @@ async def connect_in_process(settings: DeskSettings) -> DeskBackend:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    import asyncio
+
     import uvicorn
 
+    from supportdesk.commands import demo as demo_command
     from supportdesk.embedded import served_app
     from supportdesk.service.settings import ServiceSettings as Settings
 
@@ -271,6 +306,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def _positive_int(text: str) -> int:
+    import argparse
+
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
@@ -319,6 +356,8 @@ def _channels_line() -> str:
     try:
         mail, messenger = MailSettings(), MessengerSettings()
     except ValidationError as exc:
+        from supportdesk.config import ConfigError
+
         raise ConfigError(f"the mail or messenger settings are wrong: {exc}") from exc
     said = [
         f"reading the support mailbox on {mail.imap_host}"
@@ -343,8 +382,19 @@ async def _seed_if_empty(settings: ServiceSettings) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    # The plain desk (no command) starts its embedded service before the parser and the
+    # commands load; anything else is left to the parser.
+    desk = _desk_flags(arguments)
+    early = start_embedded(*desk) if desk is not None else None
+    from supportdesk.config import ConfigError
+
+    args = build_parser().parse_args(arguments)
+    if early is not None:
+        if args.func is run_desk:
+            args.embedded_service = early
+        else:  # cannot happen for arguments _desk_flags accepts; never leave it running
+            early.stop()
     try:
         code = args.func(args)
     except ConfigError as exc:
@@ -353,6 +403,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return int(code)
+
+
+def _desk_flags(arguments: Sequence[str]) -> tuple[str | None, Path | None] | None:
+    """(api, data_dir) when these arguments run the desk and name nothing else; None
+    for a command, help, the version, or anything the full parser should judge."""
+    import argparse
+    from pathlib import Path
+
+    flags = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
+    flags.add_argument("--api")
+    flags.add_argument("--data-dir", type=Path)
+    try:
+        known, rest = flags.parse_known_args(list(arguments))
+    except argparse.ArgumentError:
+        return None
+    return None if rest else (known.api, known.data_dir)
 
 
 if __name__ == "__main__":

@@ -9,17 +9,14 @@ The child ends with the desk: `stop()` (called when the desk unmounts, and at
 interpreter exit) closes its stdin and waits; if the desk dies without stopping it,
 the child sees that pipe close and ends by itself.
 
-This module is imported by the entry point before the first frame: it stays light
-(the client and httpx load when the desk connects, after the first frame).
+This module is imported by the entry point before anything else: it stays light
+(asyncio, the client and httpx load after the child is started).
 """
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
-import importlib
-import json
 import shutil
 import socket
 import subprocess
@@ -97,6 +94,8 @@ class EmbeddedService:
 
     async def wait_ready(self, timeout_s: float = START_TIMEOUT_S) -> None:
         """Wait for the child's one-line report; raise ServiceStartError with its reason."""
+        import asyncio
+
         if self._ready is None:
             stdout = self.process.stdout
             assert stdout is not None
@@ -110,6 +109,8 @@ class EmbeddedService:
             raise ServiceStartError(self._error or "it ended while starting")
 
     def _read_report(self, line: bytes) -> tuple[bool, str | None]:
+        import json
+
         with contextlib.suppress(ValueError):
             report = json.loads(line)
             if isinstance(report, dict):
@@ -132,8 +133,11 @@ class EmbeddedService:
 
     async def client(self, timeout_s: float = 10.0) -> SupportDeskClient:
         """A client over the child's socket, once the child reports ready; the client's
-        own imports (httpx, the wire models) load in a thread meanwhile."""
-        loading = asyncio.ensure_future(asyncio.to_thread(importlib.import_module, CLIENT))
+        own imports (httpx, the wire models, what its first request loads) load in a
+        thread meanwhile."""
+        import asyncio
+
+        loading = asyncio.ensure_future(asyncio.to_thread(_load_client))
         try:
             await self.wait_ready()
         finally:
@@ -175,6 +179,19 @@ class EmbeddedService:
         _close(process.stdout)
         shutil.rmtree(self.folder, ignore_errors=True)
         atexit.unregister(self.stop)
+
+
+def _load_client() -> None:
+    """The client's modules and those its first request would load on the way (the
+    transport's httpcore and h11, anyio's asyncio backend): about 80 ms of CPU that
+    would otherwise come after the service is ready, on the way to the first answer."""
+    import importlib
+
+    importlib.import_module(CLIENT)
+    import anyio
+    import httpcore  # noqa: F401  (the transport imports it when it is made)
+
+    anyio.run(anyio.sleep, 0)  # a throwaway loop in this thread loads the backend
 
 
 def _close(stream: IO[bytes] | None) -> None:

@@ -18,7 +18,6 @@ from supportdesk.service.http.errors import install_error_handlers
 from supportdesk.service.http.lazy_routers import include_routers
 from supportdesk.service.http.nul_bytes import RefuseNul
 from supportdesk.service.http.responses import install_openapi
-from supportdesk.service.ops.mailbox import start_mailbox
 from supportdesk.service.ops.warm import warm_up
 from supportdesk.service.settings import ServiceSettings
 
@@ -80,7 +79,11 @@ def build_app(
         if opened:  # a server (not the embedded desk): load what first requests would
             app.state.ctx = await open_context(settings or ServiceSettings())
             warming = asyncio.create_task(warm_up())
-        # The support mailbox is read in the background while the service runs.
+        # The support mailbox is read in the background while the service runs. Its
+        # intake (tickets, triage, replies) loads here: the embedded desk's service, which
+        # has no lifespan, starts without it.
+        from supportdesk.service.ops.mailbox import start_mailbox
+
         mailbox = await start_mailbox(app.state.ctx)
         try:
             yield

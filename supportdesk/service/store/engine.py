@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from supportdesk.service.store.schema import SCHEMA_VERSION, meta, metadata
-from supportdesk.service.store.schema_audit import ix_audit_resets
 
 
 class SchemaVersionError(RuntimeError):
@@ -223,9 +222,7 @@ async def create_schema(engine: AsyncEngine) -> None:
                 "`supportdesk demo reset`",
                 older=True,
             )
-        await conn.run_sync(metadata.create_all)
-        # An index added to a table the store already had (create_all skips those tables).
-        await conn.run_sync(lambda sync: ix_audit_resets.create(sync, checkfirst=True))
+        await conn.run_sync(_create_missing_tables)
         found = (
             await conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))
         ).scalar_one_or_none()
@@ -237,6 +234,15 @@ async def create_schema(engine: AsyncEngine) -> None:
             raise SchemaVersionError(
                 f"the store has schema version {found}; this supportdesk knows {SCHEMA_VERSION}"
             )
+
+
+def _create_missing_tables(sync: Connection) -> None:
+    """`metadata.create_all`, asking the store for its tables once rather than once per
+    table (a store that has them all, as at every start after the first, makes none)."""
+    present = set(inspect(sync).get_table_names())
+    missing = [table for table in metadata.sorted_tables if table.name not in present]
+    if missing:
+        metadata.create_all(sync, tables=missing, checkfirst=False)
 
 
 def _stored_version(sync: Connection) -> int | None:

@@ -7,29 +7,35 @@ the answer (401 bad signature or stale, 400 malformed, 413 too large). The reply
 calls ``MessengerSettings.reply_client().send_reply(OutboundReply(...))``.
 """
 
-from supportdesk.service.channels.messenger.chatwoot import verify_chatwoot
-from supportdesk.service.channels.messenger.client import (
-    ChatwootReplyClient,
-    MessengerClient,
-    SupportdeskReplyClient,
-)
-from supportdesk.service.channels.messenger.models import (
-    BadSignature,
-    ConversationRef,
-    EventTooLarge,
-    IgnoredEvent,
-    InboundMessage,
-    MalformedEvent,
-    OutboundReply,
-    ReplyError,
-    ReplyPermanent,
-    ReplyReceipt,
-    ReplyTemporary,
-    StaleEvent,
-    WebhookRefused,
-)
-from supportdesk.service.channels.messenger.native import sign_headers, verify_native
-from supportdesk.service.channels.messenger.settings import MessengerSettings
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from supportdesk.service.channels.messenger.chatwoot import verify_chatwoot
+    from supportdesk.service.channels.messenger.client import (
+        ChatwootReplyClient,
+        MessengerClient,
+        SupportdeskReplyClient,
+    )
+    from supportdesk.service.channels.messenger.models import (
+        BadSignature,
+        ConversationRef,
+        EventTooLarge,
+        IgnoredEvent,
+        InboundMessage,
+        MalformedEvent,
+        OutboundReply,
+        ReplyError,
+        ReplyPermanent,
+        ReplyReceipt,
+        ReplyTemporary,
+        StaleEvent,
+        WebhookRefused,
+    )
+    from supportdesk.service.channels.messenger.native import sign_headers, verify_native
+    from supportdesk.service.channels.messenger.settings import MessengerSettings
 
 __all__ = [
     "BadSignature",
@@ -53,3 +59,37 @@ __all__ = [
     "verify_chatwoot",
     "verify_native",
 ]
+
+_HOMES = {
+    "BadSignature": "models",
+    "ChatwootReplyClient": "client",
+    "ConversationRef": "models",
+    "EventTooLarge": "models",
+    "IgnoredEvent": "models",
+    "InboundMessage": "models",
+    "MalformedEvent": "models",
+    "MessengerClient": "client",
+    "MessengerSettings": "settings",
+    "OutboundReply": "models",
+    "ReplyError": "models",
+    "ReplyPermanent": "models",
+    "ReplyReceipt": "models",
+    "ReplyTemporary": "models",
+    "StaleEvent": "models",
+    "SupportdeskReplyClient": "client",
+    "WebhookRefused": "models",
+    "sign_headers": "native",
+    "verify_chatwoot": "chatwoot",
+    "verify_native": "native",
+}
+"""Each public name's module: it loads when the name is first asked for, so reading the
+settings (every service start) does not load the channel's parsers, models and clients."""
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

@@ -9,23 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from supportdesk.service.channels.messenger.chatwoot import verify_chatwoot
-from supportdesk.service.channels.messenger.client import (
-    ChatwootReplyClient,
-    MessengerClient,
-    SupportdeskReplyClient,
-)
 from supportdesk.service.channels.messenger.models import (
     IgnoredEvent,
     InboundMessage,
     MessengerFormat,
 )
-from supportdesk.service.channels.messenger.native import verify_native
+
+if TYPE_CHECKING:
+    from supportdesk.service.channels.messenger.client import MessengerClient
 
 
 class MessengerSettings(BaseSettings):
@@ -73,6 +69,10 @@ class MessengerSettings(BaseSettings):
         self, body: bytes, headers: Mapping[str, str], *, now: datetime
     ) -> InboundMessage | IgnoredEvent:
         """Verify one delivery in the configured format (raises ``WebhookRefused``)."""
+        # The verifiers load with the first delivery, not with the settings.
+        from supportdesk.service.channels.messenger.chatwoot import verify_chatwoot
+        from supportdesk.service.channels.messenger.native import verify_native
+
         secrets = self.secrets()
         if self.format == "chatwoot":
             return verify_chatwoot(
@@ -97,6 +97,12 @@ class MessengerSettings(BaseSettings):
 
     def reply_client(self) -> MessengerClient:
         """The client that posts replies back, for the configured messenger."""
+        # The clients (and httpx) load with the first reply, not with the settings.
+        from supportdesk.service.channels.messenger.client import (
+            ChatwootReplyClient,
+            SupportdeskReplyClient,
+        )
+
         token = _read(self.api_token, self.api_token_file)
         if not self.api_url or not token:
             raise ValueError("replies need api_url and api_token (or api_token_file)")

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import CursorResult, RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from supportdesk.rules.phone import mask_e164
 from supportdesk.service.provider.builtin.base import BuiltinBase
 from supportdesk.service.provider.interface import (
     FactorRecord,
@@ -44,6 +43,14 @@ from supportdesk.service.texts import challenge_text, signin_code_text
 log = logging.getLogger(__name__)
 
 CODE_DIGITS = 6
+
+
+def _masked(e164: str) -> str:
+    """The number as the log shows it; the numbering plans (phonenumbers, a large
+    import) load with the first text, not with the service."""
+    from supportdesk.rules.phone import mask_e164
+
+    return mask_e164(e164)
 
 
 def _new_id(result: CursorResult[Any]) -> int:
@@ -85,7 +92,7 @@ class Texts(BuiltinBase):
                 factor_id=factor.id,
                 to_e164=e164,
                 text=challenge_text(code),
-                phone_masked=mask_e164(e164),
+                phone_masked=_masked(e164),
                 gateway=gateway,
                 reference=f"challenge-{secrets.token_hex(8)}",
                 handle=code_digest(self.env.server_key, code),
@@ -110,7 +117,7 @@ class Texts(BuiltinBase):
             sms_deliveries.insert().values(
                 user_id=user.id,
                 factor_id=factor.id,
-                phone_masked=mask_e164(e164),
+                phone_masked=_masked(e164),
                 created_at=now,
                 updated_at=now,
                 status="queued",
@@ -123,7 +130,7 @@ class Texts(BuiltinBase):
             factor_id=factor.id,
             to_e164=e164,
             text=signin_code_text(code, settings.sms_code_s),
-            phone_masked=mask_e164(e164),
+            phone_masked=_masked(e164),
             gateway=gateway,
             reference=str(delivery_id),
             delivery_id=delivery_id,
