@@ -83,6 +83,13 @@ def enduser_locked_out(email: str, step: str, **detail: Any) -> Entry:
     return Entry(actor, "enduser.signin", "locked_out", detail={"step": step, **detail})
 
 
+def enduser_throttled(email: str, **detail: Any) -> Entry:
+    """A source address past its limit of wrong end-user passwords was refused (the first
+    refusal of each minute; `email` is the one that refusal named)."""
+    actor = Actor(name=email[:64], role="enduser")
+    return Entry(actor, "enduser.signin", "refused", detail={"step": "password", **detail})
+
+
 def agent_signout(actor: Actor, reason: str | None = None) -> Entry:
     """The session ended: signed out, or locked (`reason`, when the desk said which)."""
     return Entry(actor, "agent.signout", "success", detail={"reason": reason} if reason else None)
