@@ -16,20 +16,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.rules.policy import Action
+from supportdesk.service.audit.actions import ACTIONS, RECOVERY_ACTIONS
 from supportdesk.service.audit.chain import Actor, append_audit
 
 SYSTEM = Actor(name="system", role="system")
 """Who writes what no person did (the demo seed)."""
-
-RECOVERY_ACTIONS: Mapping[Action, str] = {
-    Action.REMOVE_FACTOR: "factor.remove",
-    Action.RESET_MFA: "mfa.reset",
-    Action.ISSUE_ACCESS_CODE: "access_code.issue",
-    Action.REENROL_TOTP: "totp.reenrol",
-    Action.RESYNC_TOTP: "totp.resync",
-    Action.UNLOCK_FACTOR: "factor.unlock",
-}
-"""The audit action of each account change that may need four-eyes."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +35,10 @@ class Entry:
     reason: str | None = None
     verification: tuple[str, ...] | None = None
     detail: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise ValueError(f"{self.action!r} is not an audit action: name it in audit/actions.py")
 
 
 async def record(

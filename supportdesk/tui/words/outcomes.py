@@ -15,9 +15,12 @@ AUDIT_ACTION_WORDS: Final[dict[str, str]] = {
     "access_code.issue": "one-time access code issued",
     "audit.export": "audit log exported",
     "demo.seed": "demo world seeded",
+    "enduser.signin": "end user's sign-in",
     "factor.remove": "factor removed",
+    "factor.unlock": "token's fail counter reset",
     "mfa.reset": "MFA reset",
     "recovery.challenge": "identity challenge",
+    "recovery.challenge.answer": "identity challenge answered",
     "sms.compare_number": "stated number compared",
     "sms.resend": "SMS code resent",
     "sms.send": "SMS code sent",
@@ -34,6 +37,7 @@ AUDIT_ACTION_WORDS: Final[dict[str, str]] = {
     "ticket.resolve": "ticket resolved",
     "totp.diagnose": "authenticator code checked",
     "totp.reenrol": "authenticator re-enrolled",
+    "totp.resync": "authenticator resynced",
 }
 
 
