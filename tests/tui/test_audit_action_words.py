@@ -26,6 +26,13 @@ def literals(node: ast.expr | None) -> list[str]:
     return []
 
 
+def named_action(node: ast.keyword | ast.AnnAssign) -> bool:
+    """`action=…` in a call, or an `action: str = …` field."""
+    if isinstance(node, ast.keyword):
+        return node.arg == "action"
+    return getattr(node.target, "id", "") == "action"
+
+
 def actions_named_in_service_code() -> dict[str, str]:
     """Each action spelled out in the service's code (an `Entry`'s action, an `action=`
     argument, an `action` field's default), with where it stands."""
@@ -35,9 +42,7 @@ def actions_named_in_service_code() -> dict[str, str]:
             values: list[str] = []
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Entry":
                 values = literals(node.args[1]) if len(node.args) > 1 else []
-            elif isinstance(node, ast.keyword) and node.arg == "action":
-                values = literals(node.value)
-            elif isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "action":
+            elif isinstance(node, ast.keyword | ast.AnnAssign) and named_action(node):
                 values = literals(node.value)
             for value in values:
                 if ACTION_SHAPE.fullmatch(value):
