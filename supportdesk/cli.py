@@ -281,7 +281,7 @@ async def _prepare_store(settings: ServiceSettings) -> None:
     from supportdesk.service.context import open_context
 
     ctx = await open_context(settings)
-    await ctx.engine.dispose()
+    await ctx.aclose()
 
 
 def _privacyidea_problem() -> str | None:
@@ -339,7 +339,7 @@ async def _seed_if_empty(settings: ServiceSettings) -> None:
     try:
         await seed_if_empty(ctx)
     finally:
-        await ctx.engine.dispose()
+        await ctx.aclose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
