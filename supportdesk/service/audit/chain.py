@@ -84,7 +84,7 @@ async def append_audit(
     await conn.execute(
         audit_head.update().where(audit_head.c.id == 1).values(seq=fields["seq"], hash=digest)
     )
-    await count_hourly(conn, at, actor.name, "reset" in action and outcome == "success")
+    await count_hourly(conn, at, actor.name, action, outcome)
     return int(fields["seq"])
 
 
