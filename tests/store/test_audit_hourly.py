@@ -53,9 +53,7 @@ async def test_a_resend_counts_once_however_many_entries_it_took(
     the hourly counts or from the log itself; asked for by name, the follow-ups count."""
     agent, day = "demo-agent2", any_ctx.clock.now().date()
     everything, by_user = AuditFilter(action="*"), AuditFilter(user="u1005")
-    before = [
-        await day_total(any_ctx, f, agent, day) for f in (AuditFilter(), everything, by_user)
-    ]
+    before = [await day_total(any_ctx, f, agent, day) for f in (AuditFilter(), everything, by_user)]
     steps = [
         ("sms.resend", "queued"),
         ("sms.sent", "sent"),
