@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from supportdesk.api import features
+from supportdesk.api.audit import AuditFilter
 from supportdesk.api.errors import ApiError
 from supportdesk.rules.policy import Action
 from supportdesk.service.provider.privacyidea import (
@@ -26,7 +27,7 @@ from supportdesk.service.provider.privacyidea import (
     PrivacyIdeaClient,
     PrivacyIdeaSettings,
 )
-from tests.privacyidea.desk import PiDesk
+from tests.privacyidea.desk import AGENT, PiDesk
 from tests.privacyidea.people import CUSTOMERS, Phone
 from tests.privacyidea.seed import World
 from tests.privacyidea.sms_capture import SmsCapture
@@ -76,6 +77,7 @@ async def test_resend_sms_reaches_the_gateway_and_privacyideas_log(
     user_id = await pi_desk.user_id("sophie.tremblay")
     ticket = await pi_desk.ticket(user_id, "The text code never came")
     before = len(pi_sms.messages())
+    charted = [await agent_actions(pi_desk, f) for f in (AuditFilter(), AuditFilter(user=user_id))]
 
     sent = await pi_desk.agent.resend_sms_code(user_id, ticket_id=ticket)
 
@@ -96,6 +98,15 @@ async def test_resend_sms_reaches_the_gateway_and_privacyideas_log(
     assert row["serial"] == serial
     await pi_row(pi, row["audit_row"], serial, "POST /validate/triggerchallenge")
     assert await pi_desk.chain_intact()
+    # Two entries, one action: the lead's chart counts the resend once.
+    for filters, was in zip((AuditFilter(), AuditFilter(user=user_id)), charted, strict=True):
+        assert await agent_actions(pi_desk, filters) == was + 1
+
+
+async def agent_actions(pi_desk: PiDesk, filters: AuditFilter) -> int:
+    """The API agent's actions on the lead's chart over its default range."""
+    counts = await pi_desk.lead.audit_counts(filters, "UTC")
+    return sum(c.total for c in counts.cells if c.agent == AGENT)
 
 
 async def test_resync_a_drifted_app_and_read_the_drift(
