@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportdesk import __version__
+from supportdesk.commands import agents as agents_command
 from supportdesk.commands import audit as audit_command
 from supportdesk.commands import demo as demo_command
 from supportdesk.commands import phone as phone_command
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_command.register(sub)
     phone_command.register(sub)
     audit_command.register(sub)
+    agents_command.register(sub)
     triage_command.register(sub)
     return parser
 

@@ -24,6 +24,7 @@ RECOVERY_ACTIONS: Mapping[Action, str] = {
 ACTIONS: frozenset[str] = frozenset(
     {
         *RECOVERY_ACTIONS.values(),
+        "agent.create",
         "agent.signin",
         "agent.signout",
         "approval.approve",

@@ -85,6 +85,11 @@ def enduser_throttled(email: str, **detail: Any) -> Entry:
     return Entry(actor, "enduser.signin", "refused", detail={"step": "password", **detail})
 
 
+def agent_created(actor: Actor, username: str, role: str) -> Entry:
+    """A desk account was made (`supportdesk agent add`): who, and as which role."""
+    return Entry(actor, "agent.create", "success", detail={"username": username, "role": role})
+
+
 def agent_signout(actor: Actor, reason: str | None = None) -> Entry:
     """The session ended: signed out, or locked (`reason`, when the desk said which)."""
     return Entry(actor, "agent.signout", "success", detail={"reason": reason} if reason else None)

@@ -7,6 +7,7 @@ from typing import Final
 from supportdesk.rules.tree import TICKET_OUTCOMES
 
 AUDIT_ACTION_WORDS: Final[dict[str, str]] = {
+    "agent.create": "desk account created",
     "agent.signin": "agent signed in",
     "agent.signout": "agent signed out",
     "approval.approve": "request approved",
