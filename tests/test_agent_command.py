@@ -20,7 +20,6 @@ from supportdesk.service.store.engine import drop_schema, make_engine, sqlite_ur
 from supportdesk.service.store.schema import audit_log
 from tests.support import PG_URL, fast_settings
 
-
 STORES = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param(

@@ -38,7 +38,9 @@ class NewAgent:
 
     def otpauth_uri(self) -> str:
         """What an authenticator app reads (as a QR code, or pasted) to add the seed."""
-        return pyotp.TOTP(self.totp_secret).provisioning_uri(name=self.username, issuer_name="supportdesk")
+        return pyotp.TOTP(self.totp_secret).provisioning_uri(
+            name=self.username, issuer_name="supportdesk"
+        )
 
 
 async def add_agent(
