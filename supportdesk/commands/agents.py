@@ -56,7 +56,7 @@ def run_add(args: argparse.Namespace) -> int:
     desk = load_settings(api_url=None, data_dir=getattr(args, "data_dir", None))
     url = url or default_store(desk, demo=False)
     try:
-        made = asyncio.run(_add(url, args.username, args.name, args.role))
+        made = asyncio.run(make_account(url, args.username, args.name, args.role))
     except ServiceError as refusal:
         print(f"agent add: {refusal.message}", file=sys.stderr)
         return EXIT_FAILED
@@ -64,7 +64,7 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _add(url: str, username: str, name: str | None, role: Role) -> NewAgent:
+async def make_account(url: str, username: str, name: str | None, role: Role) -> NewAgent:
     from supportdesk.service.context import builtin_provider, open_context
     from supportdesk.service.ops.staff import add_agent
     from supportdesk.service.settings import ServiceSettings

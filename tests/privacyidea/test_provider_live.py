@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
 from supportdesk.api import features
@@ -349,3 +350,22 @@ async def test_serve_runs_the_service_in_front_of_privacyidea(
         output, _ = served.communicate(timeout=30)
     assert b"users and factors are in privacyIDEA" in output
     assert password.encode() not in output
+
+
+async def test_an_agent_made_by_the_command_signs_in_and_finds_privacyideas_users(
+    pi_desk: PiDesk,
+) -> None:
+    """A privacyIDEA desk outside the demo: `supportdesk agent add` makes the account in
+    its store, and what it printed once is all the new agent needs."""
+    from supportdesk.commands.agents import make_account
+    from supportdesk.embedded import client_for
+
+    made = await make_account(pi_desk.ctx.settings.db_url, "new.agent", "New Agent", "agent")
+    async with client_for(pi_desk.ctx, timeout_s=60) as desk:
+        code = pyotp.TOTP(made.totp_secret).at(pi_desk.ctx.clock.now())
+        session = await desk.sign_in("new.agent", made.password, code)
+        assert session.agent.display_name == "New Agent"
+        assert (await desk.capabilities()).provider == "privacyidea"
+        assert any(
+            u.email.startswith("sophie.tremblay@") for u in await desk.search_users("sophie")
+        )
