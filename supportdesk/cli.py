@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
     from pathlib import Path
 
+    from supportdesk.commands import agents as agents_command
     from supportdesk.commands import audit as audit_command
     from supportdesk.commands import demo as demo_command
     from supportdesk.commands import phone as phone_command
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_command.register(sub)
     phone_command.register(sub)
     audit_command.register(sub)
+    agents_command.register(sub)
     triage_command.register(sub)
     return parser
 
@@ -318,7 +320,7 @@ async def _prepare_store(settings: ServiceSettings) -> None:
     from supportdesk.service.context import open_context
 
     ctx = await open_context(settings)
-    await ctx.engine.dispose()
+    await ctx.aclose()
 
 
 def _privacyidea_problem() -> str | None:
@@ -378,7 +380,7 @@ async def _seed_if_empty(settings: ServiceSettings) -> None:
     try:
         await seed_if_empty(ctx)
     finally:
-        await ctx.engine.dispose()
+        await ctx.aclose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

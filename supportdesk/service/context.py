@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +25,13 @@ ProviderFactory = Callable[[ProviderEnv], IdentityProvider]
 """Builds the identity provider for a context (the built-in one unless told otherwise)."""
 
 
+@runtime_checkable
+class _Closing(Protocol):
+    """A provider that holds connections of its own (privacyIDEA's HTTP client)."""
+
+    async def aclose(self) -> None: ...
+
+
 @dataclass
 class ServiceContext:
     settings: ServiceSettings
@@ -41,6 +49,14 @@ class ServiceContext:
 
     def use_provider(self, factory: ProviderFactory) -> None:
         self.provider = factory(self)
+
+    async def aclose(self) -> None:
+        """Let go of what the context holds: the provider's connections, then the store's."""
+        try:
+            if isinstance(self.provider, _Closing):
+                await self.provider.aclose()
+        finally:
+            await self.engine.dispose()
 
 
 async def _server_key(engine: AsyncEngine) -> str:

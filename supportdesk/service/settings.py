@@ -62,6 +62,10 @@ class ServiceSettings(BaseSettings):
     enduser_password_failures: int = 10
     enduser_code_failures: int = 10
     enduser_lockout_s: int = 15 * 60
+    # End users' sign-ins from one source address: wrong passwords per minute, any e-mail
+    # address, before the address is throttled (counted apart from staff's; more than
+    # staff's, as many customers may share a carrier's address).
+    enduser_source_failures_per_min: int = 20
     # Proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8).
     trusted_proxies: list[str] = []
     # Requests with a larger body are refused (413) before anything reads it.

@@ -94,8 +94,7 @@ class PiDesk:
     async def close(self) -> None:
         for client in (self.agent, self.lead, *self.opened):
             await client.aclose()
-        await self.provider.aclose()
-        await self.ctx.engine.dispose()
+        await self.ctx.aclose()
 
 
 def desk_pi_settings(

@@ -10,6 +10,7 @@ import certifi
 import pytest
 from pydantic import ValidationError
 
+from supportdesk.service.http.app import build_app
 from supportdesk.service.provider.privacyidea import (
     PiUnreachable,
     PrivacyIdeaClient,
@@ -23,6 +24,8 @@ from supportdesk.service.provider.privacyidea.errors import (
     error_for,
     session_expired,
 )
+from supportdesk.service.settings import ServiceSettings
+from supportdesk.service.store.engine import sqlite_url
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,3 +94,17 @@ def test_no_url_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SUPPORTDESK_PI_URL", raising=False)
     with pytest.raises(ValueError, match="SUPPORTDESK_PI_URL"):
         PrivacyIdeaClient(PrivacyIdeaSettings())
+
+
+async def test_the_service_closes_privacyideas_client_when_it_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve` opens its own context in the app's lifespan; stopping lets go of the
+    provider's HTTP connections, not only of the store's."""
+    monkeypatch.setenv("SUPPORTDESK_PI_URL", "http://127.0.0.1:9")
+    settings = ServiceSettings(db_url=sqlite_url(tmp_path / "desk.sqlite3"), provider="privacyidea")
+    app = build_app(settings=settings)
+    async with app.router.lifespan_context(app):
+        http = app.state.ctx.provider.pi.session.http
+        assert not http.is_closed
+    assert http.is_closed

@@ -16,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
 from supportdesk.api import features
+from supportdesk.api.audit import AuditFilter
 from supportdesk.api.errors import ApiError
 from supportdesk.rules.policy import Action
 from supportdesk.service.provider.privacyidea import (
@@ -26,7 +28,7 @@ from supportdesk.service.provider.privacyidea import (
     PrivacyIdeaClient,
     PrivacyIdeaSettings,
 )
-from tests.privacyidea.desk import PiDesk
+from tests.privacyidea.desk import AGENT, PiDesk
 from tests.privacyidea.people import CUSTOMERS, Phone
 from tests.privacyidea.seed import World
 from tests.privacyidea.sms_capture import SmsCapture
@@ -76,6 +78,7 @@ async def test_resend_sms_reaches_the_gateway_and_privacyideas_log(
     user_id = await pi_desk.user_id("sophie.tremblay")
     ticket = await pi_desk.ticket(user_id, "The text code never came")
     before = len(pi_sms.messages())
+    charted = [await agent_actions(pi_desk, f) for f in (AuditFilter(), AuditFilter(user=user_id))]
 
     sent = await pi_desk.agent.resend_sms_code(user_id, ticket_id=ticket)
 
@@ -96,6 +99,15 @@ async def test_resend_sms_reaches_the_gateway_and_privacyideas_log(
     assert row["serial"] == serial
     await pi_row(pi, row["audit_row"], serial, "POST /validate/triggerchallenge")
     assert await pi_desk.chain_intact()
+    # Two entries, one action: the lead's chart counts the resend once.
+    for filters, was in zip((AuditFilter(), AuditFilter(user=user_id)), charted, strict=True):
+        assert await agent_actions(pi_desk, filters) == was + 1
+
+
+async def agent_actions(pi_desk: PiDesk, filters: AuditFilter) -> int:
+    """The API agent's actions on the lead's chart over its default range."""
+    counts = await pi_desk.lead.audit_counts(filters, "UTC")
+    return sum(c.total for c in counts.cells if c.agent == AGENT)
 
 
 async def test_resync_a_drifted_app_and_read_the_drift(
@@ -338,3 +350,22 @@ async def test_serve_runs_the_service_in_front_of_privacyidea(
         output, _ = served.communicate(timeout=30)
     assert b"users and factors are in privacyIDEA" in output
     assert password.encode() not in output
+
+
+async def test_an_agent_made_by_the_command_signs_in_and_finds_privacyideas_users(
+    pi_desk: PiDesk,
+) -> None:
+    """A privacyIDEA desk outside the demo: `supportdesk agent add` makes the account in
+    its store, and what it printed once is all the new agent needs."""
+    from supportdesk.commands.agents import make_account
+    from supportdesk.embedded import client_for
+
+    made = await make_account(pi_desk.ctx.settings.db_url, "new.agent", "New Agent", "agent")
+    async with client_for(pi_desk.ctx, timeout_s=60) as desk:
+        code = pyotp.TOTP(made.totp_secret).at(pi_desk.ctx.clock.now())
+        session = await desk.sign_in("new.agent", made.password, code)
+        assert session.agent.display_name == "New Agent"
+        assert (await desk.capabilities()).provider == "privacyidea"
+        assert any(
+            u.email.startswith("sophie.tremblay@") for u in await desk.search_users("sophie")
+        )

@@ -137,6 +137,21 @@ class SnapshotDesk:
         await pilot.wait_for_scheduled_animations()
         await settle(pilot)
 
+    async def at_sign_in(self, pilot: Pilot[int]) -> None:
+        """Until the sign-in screen shows the desk connected, then settled.
+
+        The desk connects after its first frame, so at first no worker runs and an idle
+        desk may still say "connecting": wait for what the connected screen shows (the
+        status and the demo hint), not only for idleness.
+        """
+        app = pilot.app
+        await until(
+            pilot,
+            lambda: app.connection == "connected" and app.screen.query_one("#demo-hint").display,
+            "the sign-in screen to show the desk connected",
+        )
+        await self.settle(pilot)
+
     async def sign_in(self, pilot: Pilot[int], username: str = "demo-agent") -> None:
         """Type the credentials as an agent would, then wait for the queue."""
         from supportdesk.tui.screens.queue import QueueScreen

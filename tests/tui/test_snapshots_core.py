@@ -14,7 +14,7 @@ from tests.tui.support import (
 
 def test_sign_in_screen(snap_compare: Any, demo_db: Path) -> None:
     desk = SnapshotDesk(demo_db)
-    assert snap_compare(desk.app, terminal_size=(80, 24), run_before=desk.settle)
+    assert snap_compare(desk.app, terminal_size=(80, 24), run_before=desk.at_sign_in)
 
 
 def test_queue_screen(snap_compare: Any, demo_db: Path) -> None:

@@ -82,17 +82,16 @@ async def append_audit(
     digest = body_hash(body)
     appended = audit_log.insert().values({**fields, "at": at, "hash": digest, "body": body})
     moved = audit_head.update().where(audit_head.c.id == 1).values(seq=fields["seq"], hash=digest)
-    counted = hourly_count(
-        conn.dialect.name, at, actor.name, "reset" in action and outcome == "success"
-    )
-    if conn.dialect.name == "postgresql":
+    counted = hourly_count(conn.dialect.name, at, actor.name, action, outcome)
+    if conn.dialect.name == "postgresql" and counted is not None:
         # One round trip while the head is held: the entry, the head and the hourly count
         # as data-modifying CTEs of one statement (they touch three different tables).
         await conn.execute(counted.add_cte(appended.cte("appended"), moved.cte("moved")))
     else:
         await conn.execute(appended)
         await conn.execute(moved)
-        await conn.execute(counted)
+        if counted is not None:
+            await conn.execute(counted)
     return int(fields["seq"])
 
 

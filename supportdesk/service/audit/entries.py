@@ -16,20 +16,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.rules.policy import Action
+from supportdesk.service.audit.actions import ACTIONS, RECOVERY_ACTIONS
 from supportdesk.service.audit.chain import Actor, append_audit
 
 SYSTEM = Actor(name="system", role="system")
 """Who writes what no person did (the demo seed)."""
-
-RECOVERY_ACTIONS: Mapping[Action, str] = {
-    Action.REMOVE_FACTOR: "factor.remove",
-    Action.RESET_MFA: "mfa.reset",
-    Action.ISSUE_ACCESS_CODE: "access_code.issue",
-    Action.REENROL_TOTP: "totp.reenrol",
-    Action.RESYNC_TOTP: "totp.resync",
-    Action.UNLOCK_FACTOR: "factor.unlock",
-}
-"""The audit action of each account change that may need four-eyes."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +35,10 @@ class Entry:
     reason: str | None = None
     verification: tuple[str, ...] | None = None
     detail: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise ValueError(f"{self.action!r} is not an audit action: name it in audit/actions.py")
 
 
 async def record(
@@ -81,6 +76,18 @@ def enduser_locked_out(email: str, step: str, **detail: Any) -> Entry:
     """An end user's budget of wrong passwords or codes ran out (`step`: password, code)."""
     actor = Actor(name=email[:64], role="enduser")
     return Entry(actor, "enduser.signin", "locked_out", detail={"step": step, **detail})
+
+
+def enduser_throttled(email: str, **detail: Any) -> Entry:
+    """A source address past its limit of wrong end-user passwords was refused (the first
+    refusal of each minute; `email` is the one that refusal named)."""
+    actor = Actor(name=email[:64], role="enduser")
+    return Entry(actor, "enduser.signin", "refused", detail={"step": "password", **detail})
+
+
+def agent_created(actor: Actor, username: str, role: str) -> Entry:
+    """A desk account was made (`supportdesk agent add`): who, and as which role."""
+    return Entry(actor, "agent.create", "success", detail={"username": username, "role": role})
 
 
 def agent_signout(actor: Actor, reason: str | None = None) -> Entry:

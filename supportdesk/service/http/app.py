@@ -67,7 +67,8 @@ def build_app(
 
     httpx's ASGI transport does not run lifespan events, so the embedded desk
     opens the context first and hands it in (and starts the mailbox itself). Under a
-    server, the lifespan starts the support mailbox's poller when one is configured.
+    server, the lifespan starts the support mailbox's poller when one is configured, and
+    at shutdown closes what the context it opened holds (the store, privacyIDEA's client).
     `lazy` (the desk's embedded service) includes only the routers a sign-in needs
     now and the rest on first use.
     """
@@ -93,7 +94,7 @@ def build_app(
             if mailbox is not None:
                 await mailbox.stop()
             if opened:
-                await app.state.ctx.engine.dispose()
+                await app.state.ctx.aclose()
 
     app = FastAPI(
         title="supportdesk auth service",

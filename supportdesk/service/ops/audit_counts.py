@@ -62,19 +62,25 @@ async def agent_day_counts(
     async with reading(ctx.engine) as conn:
         if _hourly_will_do(filters, [since, until, *bounds]):
             rows = await audit_hourly.hourly_day_counts(conn, since, until, filters.agent, bounds)
+            follow_ups: dict[tuple[int, str], int] = {}
         else:
-            rows = await audit_log.day_counts(
-                conn, replace(filters, since=since, until=until), bounds
+            ranged = replace(filters, since=since, until=until)
+            rows = await audit_log.day_counts(conn, ranged, bounds)
+            # Actions, as the hourly counts count them; unless the lead asks for follow-ups.
+            named = filters.action in audit_hourly.FOLLOW_UPS
+            follow_ups = (
+                {} if named else await audit_hourly.follow_up_day_counts(conn, ranged, bounds)
             )
     cells = [
         AgentDayCount(
             day=days[int(row.bucket)],
             agent=str(row.actor),
-            total=int(row.total),
+            total=int(row.total) - follow_ups.get((int(row.bucket), str(row.actor)), 0),
             resets=int(row.resets or 0),
         )
         for row in rows
     ]
+    cells = [c for c in cells if c.total]
     cells.sort(key=lambda c: (c.agent, c.day))
     return AuditCounts(
         zone=zone_name, days=days, agents=sorted({c.agent for c in cells}), cells=cells

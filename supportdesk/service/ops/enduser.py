@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.api.models import EndUserMfaResult, EndUserSignInResult
 from supportdesk.rules.codes import code_problem, normalise_code
@@ -17,7 +19,9 @@ from supportdesk.service.audit import entries as audit
 from supportdesk.service.audit import record
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import InvalidInput, RateLimited, ServiceError, Unauthorised
+from supportdesk.service.ops import guarding
 from supportdesk.service.ops.common import user_of
+from supportdesk.service.ops.guarding import LOCAL_SOURCE
 from supportdesk.service.provider import Capability, require
 from supportdesk.service.settings import ServiceSettings
 from supportdesk.service.store import ratelimit, signin_challenges
@@ -27,25 +31,29 @@ NOT_ACCEPTED = "the code was not accepted"
 MAX_FAILED_CODES = 5
 
 
-async def sign_in(ctx: ServiceContext, email: str, password: str) -> EndUserSignInResult:
+async def sign_in(
+    ctx: ServiceContext, email: str, password: str, *, source: str = LOCAL_SOURCE
+) -> EndUserSignInResult:
     """A challenge for the right password; wrong ones spend the address's budget.
 
     The budget is per e-mail address, known or not (so it tells nothing about which
-    exist): past it, the password is not even checked until the lock-out passes.
+    exist): past it, the password is not even checked until the lock-out passes. Wrong
+    passwords are counted per source address too, whatever the e-mail address: past
+    that limit the source is refused before any password is checked (one audit entry a
+    minute, not one per try), so one address cannot try a password on many accounts.
     """
     require(ctx.provider, Capability.ENDUSER_SIGNIN)
     now = ctx.clock.now()
     email = email.strip().lower()
     bucket = _bucket("password", hashlib.sha256(email.encode()).hexdigest()[:40])
     settings = ctx.settings
-    refusal: ServiceError | None = None
     async with ctx.engine.begin() as conn:
-        await ratelimit.hold(conn, bucket)
-        wait = await ratelimit.wait_s(conn, bucket, now, [_limit(settings, "password")])
-        user = None if wait else await ctx.provider.check_password(conn, email, password)
-        if wait:
-            refusal = _locked(wait)
-        elif user is None:
+        refusal: ServiceError | None = await _refused_unchecked(
+            ctx, conn, email, bucket, source, now
+        )
+        user = None if refusal else await ctx.provider.check_password(conn, email, password)
+        if refusal is None and user is None:
+            await guarding.count_source_failure(conn, source, now, guarding.ENDUSER)
             failures = await ratelimit.hit(conn, bucket, now, _lockout(settings))
             refusal = Unauthorised("wrong e-mail address or password")
             if failures >= settings.enduser_password_failures:
@@ -54,7 +62,7 @@ async def sign_in(ctx: ServiceContext, email: str, password: str) -> EndUserSign
                 )
                 await record(conn, entry, at=now)
                 refusal = _locked(settings.enduser_lockout_s)
-        else:
+        elif user is not None:
             await ratelimit.clear(conn, bucket)
             challenge_id = secrets.token_urlsafe(16)
             expires = now + timedelta(seconds=settings.signin_challenge_s)
@@ -130,6 +138,34 @@ async def verify(
     if status is None or token is None:
         raise refusal  # after the transaction, so the failed attempt is counted
     return EndUserMfaResult(status=status, session_token=token)
+
+
+async def _refused_unchecked(
+    ctx: ServiceContext,
+    conn: AsyncConnection,
+    email: str,
+    bucket: str,
+    source: str,
+    now: datetime,
+) -> RateLimited | None:
+    """The refusal that comes before any password is checked: the source is past its
+    limit of wrong passwords (the first refusal of each minute is noted in the log, the
+    rest of that minute are not), or this e-mail address's budget is spent."""
+    wait = await guarding.source_wait(conn, ctx.settings, source, now, guarding.ENDUSER)
+    if wait:
+        failures = await guarding.failures_to_note(conn, source, now, guarding.ENDUSER)
+        if failures is not None:
+            entry = audit.enduser_throttled(
+                email, source=source, failures_last_minute=failures, retry_after_s=wait
+            )
+            await record(conn, entry, at=now)
+        return RateLimited(
+            f"too many failed sign-ins from this address: try again in {wait} s",
+            retry_after_s=wait,
+        )
+    await ratelimit.hold(conn, bucket)
+    wait = await ratelimit.wait_s(conn, bucket, now, [_limit(ctx.settings, "password")])
+    return _locked(wait) if wait else None
 
 
 def _bucket(kind: str, key: str) -> str:

@@ -3,7 +3,8 @@
 Three counters, all in `rate_hits` so every worker sees them (docs/security.md says why):
 
 - per source address: failed sign-ins of any name; past the limit the source is
-  refused before any password hash is computed, and noted once a minute, not per try;
+  refused before any password hash is computed, and noted once a minute, not per try
+  (end users' sign-ins have a per-source count of their own, `ENDUSER`);
 - per account and source: five failures lock that account *from that source*;
 - per account: many failures from anywhere lock the account, except from addresses it
   signed in from successfully lately (the agent's own desk keeps working).
@@ -29,31 +30,60 @@ LOCAL_SOURCE = "local"
 
 MINUTE = timedelta(minutes=1)
 
+STAFF = "signin-source"
+ENDUSER = "enduser-source"
+"""Which sign-in a source's failures count against: staff's and end users' are kept apart,
+so customers guessing from an address do not throttle a desk behind it, nor the reverse."""
 
-def source_bucket(source: str) -> str:
-    return f"signin-source:{source}"
+
+def source_bucket(source: str, kind: str = STAFF) -> str:
+    return f"{kind}:{source}"
 
 
-def source_limit(settings: ServiceSettings) -> Limit:
-    return Limit(settings.source_failures_per_min, MINUTE, "failed sign-ins a minute")
+def source_limit(settings: ServiceSettings, kind: str = STAFF) -> Limit:
+    per_min = (
+        settings.enduser_source_failures_per_min
+        if kind == ENDUSER
+        else settings.source_failures_per_min
+    )
+    return Limit(per_min, MINUTE, "failed sign-ins a minute")
+
+
+async def source_wait(
+    conn: AsyncConnection, settings: ServiceSettings, source: str, now: datetime, kind: str = STAFF
+) -> int:
+    """Seconds this source stays throttled (0: not throttled)."""
+    return await ratelimit.wait_s(
+        conn, source_bucket(source, kind), now, [source_limit(settings, kind)]
+    )
 
 
 async def count_source_failure(
-    conn: AsyncConnection, settings: ServiceSettings, source: str, now: datetime
+    conn: AsyncConnection, source: str, now: datetime, kind: str = STAFF
 ) -> int:
-    return await ratelimit.hit(conn, source_bucket(source), now, MINUTE)
+    return await ratelimit.hit(conn, source_bucket(source, kind), now, MINUTE)
+
+
+async def failures_to_note(
+    conn: AsyncConnection, source: str, now: datetime, kind: str = STAFF
+) -> int | None:
+    """For a throttled source's refusal: its failures in the last minute when this is the
+    first refusal of the minute (to be noted in the log), else None (left unlogged)."""
+    noted = await ratelimit.take(
+        conn, f"{kind}-noted:{source}", now, [Limit(1, MINUTE, "one note a minute")]
+    )
+    if noted is not None:
+        return None
+    return await ratelimit.count(conn, source_bucket(source, kind), now - MINUTE)
 
 
 async def throttled_entry(
     conn: AsyncConnection, username: str, source: str, now: datetime, wait: int
 ) -> audit.Entry | None:
     """The audit entry for a throttled source: the first refusal of each minute, else none."""
-    noted = await ratelimit.take(
-        conn, f"signin-source-noted:{source}", now, [Limit(1, MINUTE, "one note a minute")]
-    )
-    if noted is not None:
+    failures = await failures_to_note(conn, source, now)
+    if failures is None:
         return None
-    failures = await ratelimit.count(conn, source_bucket(source), now - MINUTE)
     return audit.agent_signin(
         Actor(name=username[:64], role="unknown"),
         "refused",
@@ -101,7 +131,7 @@ async def count_failure(
     """Count a failed sign-in; (failures from this source, whether it now locks)."""
     lockout = timedelta(seconds=settings.lockout_s)
     if wrong_password:
-        await count_source_failure(conn, settings, source, now)
+        await count_source_failure(conn, source, now)
     failures = await ratelimit.hit(conn, _pair("fail", row.id, source), now, lockout)
     overall = await ratelimit.hit(conn, f"signin-fail:{row.id}", now, lockout)
     locked = failures >= settings.lockout_attempts

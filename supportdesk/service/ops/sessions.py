@@ -25,7 +25,7 @@ from supportdesk.service.ops import guarding
 from supportdesk.service.ops.common import Principal
 from supportdesk.service.ops.guarding import LOCAL_SOURCE
 from supportdesk.service.security import check_totp, new_token, token_digest
-from supportdesk.service.store import agents, ratelimit
+from supportdesk.service.store import agents
 from supportdesk.service.store.engine import reading
 
 WRONG_CREDENTIALS = "wrong username, password or code"
@@ -58,9 +58,7 @@ async def sign_in(
     refusal: ServiceError | None = None
     session: AgentSession | None = None
     async with ctx.engine.begin() as conn:
-        source_wait = await ratelimit.wait_s(
-            conn, guarding.source_bucket(source), now, [guarding.source_limit(ctx.settings)]
-        )
+        source_wait = await guarding.source_wait(conn, ctx.settings, source, now)
         if source_wait > 0:
             entry = await guarding.throttled_entry(conn, username, source, now, source_wait)
             refusal = RateLimited(
@@ -72,7 +70,7 @@ async def sign_in(
             row = await agents.by_username(conn, username, lock=True)
             if row is None:
                 await ctx.passwords.check(await ctx.passwords.make(_DECOY), password)  # same cost
-                await guarding.count_source_failure(conn, ctx.settings, source, now)
+                await guarding.count_source_failure(conn, source, now)
                 actor = Actor(name=username[:64], role="unknown")
                 entry = audit.agent_signin(actor, "failed", why="unknown username", source=source)
                 refusal = Unauthorised(WRONG_CREDENTIALS)

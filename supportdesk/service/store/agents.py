@@ -23,6 +23,29 @@ async def by_username(
     return (await conn.execute(stmt)).first()
 
 
+async def create(
+    conn: AsyncConnection,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password_hash: str,
+    totp_secret: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        agents.insert().values(
+            username=username,
+            display_name=display_name,
+            role=role,
+            password_hash=password_hash,
+            totp_secret=totp_secret,
+            failed_attempts=0,
+            created_at=now,
+        )
+    )
+
+
 async def record_failure(
     conn: AsyncConnection, agent_id: int, *, failures: int, locked_until: datetime | None
 ) -> None:

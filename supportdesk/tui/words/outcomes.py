@@ -7,6 +7,7 @@ from typing import Final
 from supportdesk.rules.tree import TICKET_OUTCOMES
 
 AUDIT_ACTION_WORDS: Final[dict[str, str]] = {
+    "agent.create": "desk account created",
     "agent.signin": "agent signed in",
     "agent.signout": "agent signed out",
     "approval.approve": "request approved",
@@ -15,9 +16,12 @@ AUDIT_ACTION_WORDS: Final[dict[str, str]] = {
     "access_code.issue": "one-time access code issued",
     "audit.export": "audit log exported",
     "demo.seed": "demo world seeded",
+    "enduser.signin": "end user's sign-in",
     "factor.remove": "factor removed",
+    "factor.unlock": "token's fail counter reset",
     "mfa.reset": "MFA reset",
     "recovery.challenge": "identity challenge",
+    "recovery.challenge.answer": "identity challenge answered",
     "sms.compare_number": "stated number compared",
     "sms.resend": "SMS code resent",
     "sms.send": "SMS code sent",
@@ -34,6 +38,7 @@ AUDIT_ACTION_WORDS: Final[dict[str, str]] = {
     "ticket.resolve": "ticket resolved",
     "totp.diagnose": "authenticator code checked",
     "totp.reenrol": "authenticator re-enrolled",
+    "totp.resync": "authenticator resynced",
 }
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from supportdesk.api.models import EndUserMfa, EndUserMfaResult, EndUserSignIn, EndUserSignInResult
-from supportdesk.service.http.deps import Ctx
+from supportdesk.service.http.deps import ClientSource, Ctx
 from supportdesk.service.ops import enduser
 
 router = APIRouter(prefix="/v1/enduser", tags=["end-user sign-in"])
 
 
 @router.post("/signin", response_model=EndUserSignInResult)
-async def sign_in(body: EndUserSignIn, ctx: Ctx) -> EndUserSignInResult:
-    return await enduser.sign_in(ctx, body.email, body.password)
+async def sign_in(body: EndUserSignIn, ctx: Ctx, source: ClientSource) -> EndUserSignInResult:
+    return await enduser.sign_in(ctx, body.email, body.password, source=source)
 
 
 @router.post("/signin/verify", response_model=EndUserMfaResult)
