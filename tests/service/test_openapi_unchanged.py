@@ -57,7 +57,19 @@ def missing(before: Any, now: Any, where: str = "") -> list[str]:
             else:
                 found.extend(missing(item, by_key[_key(item)], f"{where}[{_key(item)}]"))
         return found
-    return [] if before == now else [f"{where}: {before!r} became {now!r}"]
+    if before == now or _prose_grew(where, before, now):
+        return []
+    return [f"{where}: {before!r} became {now!r}"]
+
+
+def _prose_grew(where: str, before: Any, now: Any) -> bool:
+    """A description that keeps its old text and says more is an addition, not a change."""
+    return (
+        where.endswith("/description")
+        and isinstance(before, str)
+        and isinstance(now, str)
+        and now.startswith(before)
+    )
 
 
 DELIBERATE = {
@@ -97,3 +109,9 @@ def test_the_comparison_notices_a_change() -> None:
     assert missing(before, {"a": {"properties": {"y": {}}, "required": ["x"]}, "p": []})
     assert missing(before, {**before, "a": {**before["a"], "required": ["x", "z"]}})
     assert missing(before, before) == []
+
+
+def test_a_description_may_say_more_but_not_something_else() -> None:
+    before = {"op": {"description": "Streams entries."}}
+    assert missing(before, {"op": {"description": "Streams entries. Chunks say more."}}) == []
+    assert missing(before, {"op": {"description": "Returns a list."}})
