@@ -18,7 +18,7 @@ from supportdesk.service.context import ServiceContext, open_context
 from supportdesk.service.demo.seed import seed_world
 from supportdesk.service.demo.world import demo_world
 from supportdesk.service.store.engine import drop_schema, make_engine, sqlite_url
-from tests.support import FROZEN_NOW, PG_URL, fast_settings
+from tests.support import FROZEN_NOW, PG_URL, fast_settings, store_params
 
 hypothesis_settings.register_profile(
     "ci", derandomize=True, deadline=None, database=None, print_blob=True
@@ -79,20 +79,6 @@ async def dict_ctx(demo_db: Path) -> AsyncIterator[ServiceContext]:
 async def client(ctx: ServiceContext) -> AsyncIterator[SupportDeskClient]:
     async with client_for(ctx) as c:
         yield c
-
-
-def store_params() -> list[object]:
-    return [
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param(
-            "postgres",
-            id="postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(PG_URL is None, reason="SUPPORTDESK_TEST_PG_URL is not set"),
-            ],
-        ),
-    ]
 
 
 @pytest.fixture(params=store_params())

@@ -6,6 +6,7 @@ import os
 from datetime import UTC, datetime
 
 import pyotp
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,6 +18,21 @@ from supportdesk.service.store.schema import agents
 PG_URL = os.environ.get("SUPPORTDESK_TEST_PG_URL")
 FROZEN_NOW = datetime(2026, 11, 27, 15, 42, 10, 250000, tzinfo=UTC)
 """A Friday afternoon: snapshot tests and the demo world agree on what "now" is."""
+
+
+def store_params() -> list[object]:
+    """Both stores as test parameters; PostgreSQL's is skipped without a server."""
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param(
+            "postgres",
+            id="postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(PG_URL is None, reason="SUPPORTDESK_TEST_PG_URL is not set"),
+            ],
+        ),
+    ]
 
 
 def fast_settings(db_url: str) -> ServiceSettings:

@@ -18,19 +18,9 @@ from supportdesk.service.context import ServiceContext, builtin_provider, open_c
 from supportdesk.service.ops import sessions
 from supportdesk.service.store.engine import drop_schema, make_engine, sqlite_url
 from supportdesk.service.store.schema import audit_log
-from tests.support import PG_URL, fast_settings
+from tests.support import PG_URL, fast_settings, store_params
 
-STORES = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgres",
-        id="postgres",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(PG_URL is None, reason="SUPPORTDESK_TEST_PG_URL is not set"),
-        ],
-    ),
-]
+STORES = store_params()
 
 
 @pytest.fixture(params=STORES)

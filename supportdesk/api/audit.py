@@ -13,6 +13,7 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Literal
@@ -304,40 +305,47 @@ class AuditCalls(ClientBase):
             if saved_as is not None:  # the log records the format of the file written
                 params["saved_as"] = saved_as
             got = 0
-            try:
-                async with self._http.stream(
-                    "GET", "/v1/audit/export", params=params, headers=self._headers()
-                ) as response:
-                    if response.status_code >= 400:
-                        await response.aread()
-                        _raise_for_status(response)
-                    if first_seq is None:
-                        first_seq = int(response.headers.get(FIRST_SEQ_HEADER, "1"))
-                        head_seq = int(response.headers.get(HEAD_SEQ_HEADER, "0"))
-                    span = max(1, head_seq - first_seq + 1)
-                    # Records end at "\n" only: a note may hold U+2028, which splitlines()
-                    # (and so httpx's aiter_lines) would take for a line break.
-                    rest = b""
-                    async for chunk in response.aiter_bytes():
-                        *lines, rest = (rest + chunk).split(b"\n")
-                        for line in lines:
-                            if not line.strip():
-                                continue
-                            entry = _export_entry(line)
-                            got += 1
-                            after = entry.seq
-                            yield entry, min(1.0, max(0.0, (entry.seq - first_seq + 1) / span))
-                    if rest.strip():
-                        entry = _export_entry(rest)
+            async with self._export_chunk(params) as response:
+                if first_seq is None:
+                    first_seq = int(response.headers.get(FIRST_SEQ_HEADER, "1"))
+                    head_seq = int(response.headers.get(HEAD_SEQ_HEADER, "0"))
+                span = max(1, head_seq - first_seq + 1)
+                # Records end at "\n" only: a note may hold U+2028, which splitlines()
+                # (and so httpx's aiter_lines) would take for a line break.
+                rest = b""
+                async for chunk in response.aiter_bytes():
+                    *lines, rest = (rest + chunk).split(b"\n")
+                    for line in lines:
+                        if not line.strip():
+                            continue
+                        entry = _export_entry(line)
                         got += 1
                         after = entry.seq
                         yield entry, min(1.0, max(0.0, (entry.seq - first_seq + 1) / span))
-            except httpx.TransportError as exc:
-                raise ServiceUnavailable(
-                    f"the export from {self.label} was cut off: try again"
-                ) from exc
+                if rest.strip():
+                    entry = _export_entry(rest)
+                    got += 1
+                    after = entry.seq
+                    yield entry, min(1.0, max(0.0, (entry.seq - first_seq + 1) / span))
             if got < chunk_rows:
                 return
+
+    @asynccontextmanager
+    async def _export_chunk(self, params: Mapping[str, str | int]) -> AsyncIterator[httpx.Response]:
+        """One export request, streamed: its answer once the status is known good; a
+        connection lost on the way is said as a cut-off export."""
+        try:
+            async with self._http.stream(
+                "GET", "/v1/audit/export", params=params, headers=self._headers()
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    _raise_for_status(response)
+                yield response
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable(
+                f"the export from {self.label} was cut off: try again"
+            ) from exc
 
     async def audit_export_text(
         self,
@@ -362,28 +370,18 @@ class AuditCalls(ClientBase):
             params.update(
                 after=after, max_rows=chunk_rows, header="true" if first_seq is None else "false"
             )
-            try:
-                async with self._http.stream(
-                    "GET", "/v1/audit/export", params=params, headers=self._headers()
-                ) as response:
-                    if response.status_code >= 400:
-                        await response.aread()
-                        _raise_for_status(response)
-                    if first_seq is None:
-                        first_seq = int(response.headers.get(FIRST_SEQ_HEADER, "1"))
-                        head_seq = int(response.headers.get(HEAD_SEQ_HEADER, "0"))
-                    rows = response.headers.get(CHUNK_ROWS_HEADER)
-                    last = response.headers.get(CHUNK_LAST_HEADER)
-                    if rows is None or last is None:
-                        raise ServiceUnavailable(
-                            f"{self.label} does not say how long an export chunk is: "
-                            "it is older than this desk"
-                        )
-                    body = await response.aread()
-            except httpx.TransportError as exc:
-                raise ServiceUnavailable(
-                    f"the export from {self.label} was cut off: try again"
-                ) from exc
+            async with self._export_chunk(params) as response:
+                if first_seq is None:
+                    first_seq = int(response.headers.get(FIRST_SEQ_HEADER, "1"))
+                    head_seq = int(response.headers.get(HEAD_SEQ_HEADER, "0"))
+                rows = response.headers.get(CHUNK_ROWS_HEADER)
+                last = response.headers.get(CHUNK_LAST_HEADER)
+                if rows is None or last is None:
+                    raise ServiceUnavailable(
+                        f"{self.label} does not say how long an export chunk is: "
+                        "it is older than this desk"
+                    )
+                body = await response.aread()
             got, after = int(rows), int(last)
             span = max(1, head_seq - first_seq + 1)
             fraction = min(1.0, max(0.0, (after - first_seq + 1) / span)) if got else 1.0

@@ -33,7 +33,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from bench.serving import CodeBook, bearer, read_agent_secrets, sign_in_body, start_server
-from tests.faults.stores import fresh_store, served_store_params
+from tests.faults.stores import fresh_store
+from tests.support import store_params
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("SUPPORTDESK_CONTRACT") != "1",
@@ -56,7 +57,7 @@ class Service:
     headers: dict[str, dict[str, str]]
 
 
-@pytest.fixture(scope="module", params=served_store_params())
+@pytest.fixture(scope="module", params=store_params())
 def service(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:

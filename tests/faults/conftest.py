@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.faults.served import Served, serving
-from tests.faults.stores import fresh_store, served_store_params
+from tests.faults.stores import fresh_store
+from tests.support import store_params
 
 
-@pytest.fixture(params=served_store_params())
+@pytest.fixture(params=store_params())
 def served_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with fresh_store(request.param, tmp_path, "sd_faults") as url:
         yield url

@@ -28,7 +28,8 @@ from bench.serving import (
     start_server,
 )
 from bench.world import BenchWorld, bench_world, seed_bench_store
-from tests.faults.stores import fresh_store, served_store_params
+from tests.faults.stores import fresh_store
+from tests.support import store_params
 
 AGENTS = 8
 
@@ -86,7 +87,7 @@ class Served:
 def on_stores(*, fails_on: set[str], reason: str) -> list[Any]:
     """The store parameters for `served` (indirect), xfail-strict on the stores that fail today."""
     params = []
-    for param in served_store_params():
+    for param in store_params():
         kind = param.values[0]
         marks = list(param.marks)
         if kind in fails_on:

@@ -11,24 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 from bench.serving import scratch_pg_database, sqlite_store
 from tests.support import PG_URL
-
-
-def served_store_params() -> list[object]:
-    return [
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param(
-            "postgres",
-            id="postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(PG_URL is None, reason="SUPPORTDESK_TEST_PG_URL is not set"),
-            ],
-        ),
-    ]
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import pytest
 
 from supportdesk.service.http.nul_bytes import has_nul
 from tests.faults.served import Served
-from tests.faults.stores import served_store_params
+from tests.support import store_params
 
 HUGE = "9223372036854775808"  # 2**63: past a 64-bit integer
 PAST_32_BITS = "2147483648"  # 2**31: past a 32-bit id column (approvals.id was one)
@@ -29,7 +29,7 @@ def lead_call(served: Served, method: str, path: str, **kwargs: object) -> httpx
 
 @pytest.mark.parametrize(
     "served",
-    served_store_params(),
+    store_params(),
     indirect=True,
 )
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ def test_an_integer_past_64_bits_is_refused_as_bad_input(
 
 @pytest.mark.parametrize(
     "served",
-    served_store_params(),
+    store_params(),
     indirect=True,
 )
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -64,7 +64,7 @@ def test_an_approval_number_past_32_bits_is_simply_not_found(served: Served, met
     assert answer.status_code == 404, answer.text
 
 
-@pytest.mark.parametrize("served", served_store_params(), indirect=True)
+@pytest.mark.parametrize("served", store_params(), indirect=True)
 @pytest.mark.parametrize(
     "path", ["/v1/users?q=a%00b", "/v1/users/u10%0003", "/v1/tickets/T%001"], ids=str
 )
@@ -75,7 +75,7 @@ def test_a_nul_byte_in_a_query_or_path_is_refused(served: Served, path: str) -> 
     assert answer.status_code == 422, answer.text
 
 
-@pytest.mark.parametrize("served", served_store_params(), indirect=True)
+@pytest.mark.parametrize("served", store_params(), indirect=True)
 def test_a_ticket_note_with_a_nul_byte_is_refused_and_the_ticket_stays_open(
     served: Served,
 ) -> None:
@@ -93,7 +93,7 @@ def test_a_ticket_note_with_a_nul_byte_is_refused_and_the_ticket_stays_open(
 
 @pytest.mark.parametrize(
     "served",
-    served_store_params(),
+    store_params(),
     indirect=True,
 )
 def test_a_50_mb_body_is_refused_as_too_large_before_it_is_parsed(served: Served) -> None:
@@ -107,7 +107,7 @@ def test_a_50_mb_body_is_refused_as_too_large_before_it_is_parsed(served: Served
 
 @pytest.mark.parametrize(
     "served",
-    served_store_params(),
+    store_params(),
     indirect=True,
 )
 def test_audit_counts_over_ten_thousand_years_is_refused_before_any_work(served: Served) -> None:
@@ -127,14 +127,14 @@ def test_audit_counts_over_ten_thousand_years_is_refused_before_any_work(served:
     assert spent < 0.4, f"the service spent {spent:.2f} s of CPU before refusing the range"
 
 
-@pytest.mark.parametrize("served", served_store_params(), indirect=True)
+@pytest.mark.parametrize("served", store_params(), indirect=True)
 def test_a_wrong_method_is_405_and_names_the_methods_that_work(served: Served) -> None:
     answer = lead_call(served, "PUT", "/v1/approvals/1")
     assert answer.status_code == 405, answer.text
     assert answer.headers["allow"] == "GET"
 
 
-@pytest.mark.parametrize("served", served_store_params(), indirect=True)
+@pytest.mark.parametrize("served", store_params(), indirect=True)
 @pytest.mark.parametrize("value", ["1700000000", "1700000000.5", "0001-01-01T00:00:00+14:00"])
 def test_a_time_as_a_number_or_out_of_range_is_refused(served: Served, value: str) -> None:
     """pydantic would read a bare number as a Unix time; the API takes ISO 8601 text."""
@@ -143,7 +143,7 @@ def test_a_time_as_a_number_or_out_of_range_is_refused(served: Served, value: st
     assert answer.json()["error"]["field"] == "until"
 
 
-@pytest.mark.parametrize("served", served_store_params(), indirect=True)
+@pytest.mark.parametrize("served", store_params(), indirect=True)
 def test_a_large_body_sent_in_chunks_without_a_length_is_cut_off(served: Served) -> None:
     """No Content-Length to go by: the cap counts the bytes as they come."""
 

@@ -15,7 +15,7 @@ import pytest
 
 from bench.serving import sign_in_body
 from tests.faults.served import Served
-from tests.faults.stores import served_store_params
+from tests.support import store_params
 
 
 def enduser_email(served: Served, n: int) -> str:
@@ -25,7 +25,7 @@ def enduser_email(served: Served, n: int) -> str:
 
 @pytest.mark.parametrize(
     "served",
-    served_store_params(),
+    store_params(),
     indirect=True,
 )
 async def test_forty_wrong_end_user_passwords_lock_the_password_step(served: Served) -> None:
@@ -43,7 +43,7 @@ async def test_forty_wrong_end_user_passwords_lock_the_password_step(served: Ser
 
 @pytest.mark.parametrize(
     "served",
-    served_store_params(),
+    store_params(),
     indirect=True,
 )
 async def test_code_guesses_across_fresh_challenges_run_into_a_budget(served: Served) -> None:
@@ -73,7 +73,7 @@ async def test_code_guesses_across_fresh_challenges_run_into_a_budget(served: Se
 
 @pytest.mark.parametrize(
     "served",
-    served_store_params(),
+    store_params(),
     indirect=True,
 )
 async def test_a_strangers_five_wrong_passwords_do_not_lock_the_agent_out(served: Served) -> None:
@@ -90,7 +90,7 @@ async def test_a_strangers_five_wrong_passwords_do_not_lock_the_agent_out(served
 
 @pytest.mark.parametrize(
     "served",
-    served_store_params(),
+    store_params(),
     indirect=True,
 )
 async def test_a_flood_of_unknown_usernames_is_throttled_and_not_logged_per_try(

@@ -18,7 +18,7 @@ from bench.serving import sign_in_body
 from supportdesk.service.store.engine import make_engine
 from supportdesk.service.store.schema import factors
 from tests.faults.served import Served
-from tests.faults.stores import served_store_params
+from tests.support import store_params
 
 SERVE_PROCESSES = 2
 LOCKOUT_ATTEMPTS = 5  # ServiceSettings.lockout_attempts
@@ -39,7 +39,7 @@ async def at_once(served: Served, bodies: list[dict[str, str]]) -> list[int]:
 
 @pytest.mark.parametrize(
     "served",
-    served_store_params(),
+    store_params(),
     indirect=True,
 )
 async def test_one_valid_code_sent_eight_times_at_once_opens_one_session(served: Served) -> None:
@@ -53,7 +53,7 @@ async def test_one_valid_code_sent_eight_times_at_once_opens_one_session(served:
 
 @pytest.mark.parametrize(
     "served",
-    served_store_params(),
+    store_params(),
     indirect=True,
 )
 async def test_twenty_wrong_passwords_at_once_are_checked_only_up_to_the_limit(
@@ -89,7 +89,7 @@ async def user_totp_secret(db_url: str, user_id: str) -> str:
         await engine.dispose()
 
 
-@pytest.mark.parametrize("served", served_store_params(), indirect=True)
+@pytest.mark.parametrize("served", store_params(), indirect=True)
 async def test_one_end_user_code_sent_to_eight_sign_ins_at_once_opens_one_session(
     served: Served,
 ) -> None:

@@ -7,8 +7,9 @@ The reply operation builds a ``MailReply`` and calls ``SmtpSender.send_reply``.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from supportdesk.service.channels.lazy_names import lazy_getattr
 
 if TYPE_CHECKING:
     from supportdesk.service.channels.mail.models import (
@@ -94,11 +95,4 @@ _HOMES = {
 """Each public name's module: it loads when the name is first asked for, so reading the
 settings (every service start) does not load the channel's parsers, models and clients."""
 
-
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _HOMES)

@@ -9,8 +9,9 @@ calls ``MessengerSettings.reply_client().send_reply(OutboundReply(...))``.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from supportdesk.service.channels.lazy_names import lazy_getattr
 
 if TYPE_CHECKING:
     from supportdesk.service.channels.messenger.chatwoot import verify_chatwoot
@@ -85,11 +86,4 @@ _HOMES = {
 """Each public name's module: it loads when the name is first asked for, so reading the
 settings (every service start) does not load the channel's parsers, models and clients."""
 
-
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _HOMES)
