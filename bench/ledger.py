@@ -63,6 +63,7 @@ class Attempt:
     body: Any = None
     elapsed_s: float = 0.0
     context: dict[str, str] = field(default_factory=dict)
+    at_s: float = 0.0  # when it was sent, from the start of its phase
 
     @property
     def acknowledged(self) -> bool:

@@ -161,9 +161,11 @@ async def run_phase(desks: list[Desk], seconds: float, think: float) -> tuple[li
         while time.perf_counter() < end:
             began = time.perf_counter()
             try:
-                done.append(await desk.act(desk.choose()))
+                attempt = await desk.act(desk.choose())
+                attempt.at_s = began - started
+                done.append(attempt)
             except httpx.HTTPError as exc:
-                failed = Attempt(rid="-", op=f"lost:{type(exc).__name__}")
+                failed = Attempt(rid="-", op=f"lost:{type(exc).__name__}", at_s=began - started)
                 lost.append(failed)
             if think:
                 pause = desk.rng.uniform(0.5, 1.5) * think - (time.perf_counter() - began)
@@ -202,6 +204,11 @@ def report(
             f"  {op:<18} {len(by_op[op]):>6} {percentile(times, 50):>8.1f} "
             f"{percentile(times, 95):>8.1f} {percentile(times, 99):>8.1f}  {shown}"
         )
+    slowest = sorted((a for a in answered if a.status != 429), key=lambda a: -a.elapsed_s)[:6]
+    if slowest:
+        # When the slowest were sent: together, something stalled the server for a moment.
+        shown = ", ".join(f"{a.op} {a.elapsed_s * 1000:.0f} ms at {a.at_s:.1f} s" for a in slowest)
+        print(f"  slowest: {shown}")
     errors = sum(1 for a in answered if (a.status or 0) >= 500)
     if errors:
         print(f"  server errors (5xx): {errors}")

@@ -19,7 +19,7 @@ from supportdesk.api.audit import AuditFilter
 from supportdesk.rules.audit_chain import GENESIS_HASH, body_hash, entry_body
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.store.audit_export import export_statement
-from supportdesk.service.store.audit_log import page_statement, prefer_indexes
+from supportdesk.service.store.audit_log import page_statement
 from supportdesk.service.store.schema import audit_head, audit_log
 
 ENTRIES = 60_000
@@ -122,7 +122,6 @@ async def test_every_lead_filter_walks_its_index(any_ctx: ServiceContext) -> Non
     await big_log(any_ctx)
     found: dict[str, str] = {}
     async with any_ctx.engine.connect() as conn:
-        await prefer_indexes(conn)  # as the export does (pages: each connection has it)
         for name, (filters, index) in FILTERS.items():
             if name.endswith("7 days"):
                 filters = AuditFilter(

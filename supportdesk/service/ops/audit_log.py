@@ -146,7 +146,6 @@ async def iter_export(
     while remaining is None or remaining > 0:
         take = batch if remaining is None else min(batch, remaining)
         async with reading(engine) as conn:
-            await audit_log.prefer_indexes(conn)
             if stored is None:
                 stored = await audit_verify.trusted(conn)
             text, count, cursor = await audit_export.export_text(
@@ -168,7 +167,6 @@ async def chunk_bounds(
     """A chunk's entries and its last seq, before it is sent (see `iter_export`'s
     `through`, which holds the chunk to them whatever is appended meanwhile)."""
     async with reading(engine) as conn:
-        await audit_log.prefer_indexes(conn)
         return await audit_export.chunk_bounds(conn, filters, after, limit)
 
 

@@ -113,16 +113,6 @@ async def page(
     return [r._mapping for r in await conn.execute(rows)]
 
 
-async def prefer_indexes(conn: AsyncConnection) -> None:
-    """Tell PostgreSQL, for this read only, that a random page costs about what a
-    sequential one does (the store is on SSD, not the spinning disk the default 4.0
-    prices). Otherwise, until autovacuum has marked the newest pages all-visible, it
-    prices the (column, seq) index's heap visits above walking the primary key and
-    discarding every other agent's rows."""
-    if conn.dialect.name == "postgresql":
-        await conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
-
-
 def page_statement(
     filters: AuditFilter,
     *,
