@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from supportdesk.api.audit import AuditCalls
+from supportdesk.api.audit_calls import AuditCalls
 from supportdesk.api.backend import SignOutReason
 from supportdesk.api.base import ClientBase, parse, seg
 from supportdesk.api.models import (

@@ -3,6 +3,9 @@ first use, in the same order, and the API it describes is the whole one."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import httpx
 from fastapi import FastAPI
 
@@ -43,3 +46,23 @@ async def test_a_lazy_app_describes_the_whole_api(ctx: ServiceContext) -> None:
     assert lazy.openapi()["paths"].keys() == build_app(ctx).openapi()["paths"].keys()
     await load_deferred(lazy)  # already loaded: nothing more happens
     assert paths(lazy) == paths(build_app(ctx))
+
+
+def test_the_embedded_service_starts_without_the_desks_http_client() -> None:
+    """What the service process imports before it can answer a sign-in: the wire models
+    it shares with the desk, not the desk's HTTP client (httpx alone is tens of ms of the
+    time before the first sign-in is answered)."""
+    probe = (
+        "import sys\n"
+        "from supportdesk.service.demo.store import open_demo_context\n"
+        "from supportdesk.service.http.app import build_app\n"
+        "from supportdesk.service.http.lazy_routers import load_deferred\n"
+        "wanted = ('httpx', 'supportdesk.api')\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith(wanted))))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
+    assert "httpx" not in loaded
+    assert "supportdesk.api.base" not in loaded and "supportdesk.api.audit_calls" not in loaded
+    assert "supportdesk.api.audit" in loaded  # the shared models do load: the probe works
