@@ -3,7 +3,7 @@
 Under `supportdesk serve` the first ticket read loads the triage model (scikit-learn,
 about a second of CPU) and the first phone shown loads the numbering plans: with many
 kiosks those first requests, and every request queued behind them, wait. A server
-starts loading both in a worker thread as soon as it is up, before the desks arrive.
+loads both (in a worker thread) before it takes its first request.
 The embedded desk does not call this: its service starts without them (issue 13).
 """
 
