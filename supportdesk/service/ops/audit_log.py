@@ -8,6 +8,7 @@ also what `supportdesk audit` runs directly on the embedded store.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -186,6 +187,16 @@ VERIFY_BATCH = 10_000
 """Rows per read while verifying: only seq, the stored text and two hashes travel."""
 
 
+VERIFY_READS_AHEAD = {"postgresql": 2, "sqlite": 1}
+"""Batches read ahead of the hashing. PostgreSQL reads in a process of its own, so two
+keep it busy while this one hashes; SQLite reads in this process, where a second read
+only contends with the hashing."""
+
+
+def reads_ahead(engine: AsyncEngine) -> int:
+    return VERIFY_READS_AHEAD.get(engine.dialect.name, 1)
+
+
 async def verify_stretch(
     engine: AsyncEngine,
     after_seq: int = 0,
@@ -222,41 +233,63 @@ async def verify_stretch(
             end = await audit_verify.head_row(conn) if count < take else None
         return joined, end
 
-    async def cancel(task: asyncio.Task[Batch] | None) -> None:
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
+    # Reads run ahead of the hashing: the next batch is read while one is hashed and, on
+    # PostgreSQL, the one after it too, assuming seqs without gaps (batch n + 1 starts
+    # where batch n would end). A read whose assumption did not hold (a gap, a batch
+    # read again row by row) is dropped and reading goes on from where the walk is.
+    ahead = reads_ahead(engine)
+    pending: deque[tuple[int, int, asyncio.Task[Batch]]] = deque()
+    planned = 0  # entries asked for so far
+    frontier = walker.last_seq  # where the next read starts
+
+    def plan() -> None:
+        nonlocal planned, frontier
+        take = min(batch, max_entries - planned)
+        if take > 0:
+            pending.append((frontier, take, asyncio.create_task(fetch(frontier, take))))
+            planned += take
+            frontier += take
+
+    async def drop_pending() -> None:
+        while pending:  # waited for, not cancelled: their connections go back whole
+            _cursor, _take, task = pending.popleft()
+            with suppress(Exception):
                 await task
 
     seen = 0
     exhausted = False
-    take = min(batch, max_entries)
-    joined, head = await fetch(walker.last_seq, take)
-    while True:
-        count = int(joined[0]) if joined is not None else 0
-        exhausted = count < take
-        seen += count
-        following: asyncio.Task[Batch] | None = None
-        next_take = min(batch, max_entries - seen)
-        if joined is not None and not exhausted and next_take > 0:
-            # the store reads on while these are hashed
-            following = asyncio.create_task(fetch(int(joined[2]), next_take))
-        if joined is not None and not walker.feed_joined(*joined):
-            # Something in this batch does not hold: read it row by row to name it.
-            async with _snapshot(engine) as conn:
-                rows = await audit_verify.chain_rows(conn, walker.last_seq, count)
-            if not walker.feed_all(rows) and walker.first_break is not None:
-                await cancel(following)
-                async with reading(engine) as conn:
-                    walker.first_break = await _explained(conn, walker.first_break, rows)
+    try:
+        for _ in range(ahead):
+            plan()
+        while pending:
+            cursor, take, task = pending.popleft()
+            joined, found_head = await task
+            if cursor != walker.last_seq:  # read from where the walk did not end up
+                await drop_pending()
+                planned, frontier = seen, walker.last_seq
+                plan()
+                continue
+            head = found_head
+            count = int(joined[0]) if joined is not None else 0
+            exhausted = count < take
+            seen += count
+            if not exhausted:
+                if not pending:
+                    frontier = int(joined[2]) if joined is not None else cursor
+                while len(pending) < ahead and planned < max_entries:
+                    plan()
+            if joined is not None and not walker.feed_joined(*joined):
+                # Something in this batch does not hold: read it row by row to name it.
+                async with _snapshot(engine) as conn:
+                    rows = await audit_verify.chain_rows(conn, walker.last_seq, count)
+                if not walker.feed_all(rows) and walker.first_break is not None:
+                    async with reading(engine) as conn:
+                        walker.first_break = await _explained(conn, walker.first_break, rows)
+                    break
+            if exhausted:
                 break
-            if following is not None and walker.last_seq != int(joined[2]):
-                await cancel(following)  # the rows moved under us: read on from here
-                following = asyncio.create_task(fetch(walker.last_seq, next_take))
-        if following is None:
-            break
-        joined, head = await following
-        take = next_take
+    finally:
+        await drop_pending()
     if not exhausted:
         async with reading(engine) as conn:
             head = await audit_verify.head_row(conn)
