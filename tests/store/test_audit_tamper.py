@@ -19,34 +19,13 @@ from sqlalchemy.exc import DBAPIError
 from supportdesk.api.audit import AuditFilter, VerifyStep
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.rules.audit_chain import entry_body, entry_hash, verify_chain
-from supportdesk.service.audit import Actor, append_audit, row_to_chain_fields
+from supportdesk.service.audit import row_to_chain_fields
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.ops.audit_log import iter_export, verify_all
 from supportdesk.service.store.audit_verify import trusted
 from supportdesk.service.store.schema import audit_head, audit_log
+from tests.store.audit_entries import fill
 from tests.support import sign_in_as
-
-ENTRIES = 12
-
-
-async def fill(ctx: ServiceContext) -> list[int]:
-    """A dozen resets after the demo world's own entries; returns their seqs."""
-    seqs = []
-    for i in range(ENTRIES):
-        async with ctx.engine.begin() as conn:
-            seqs.append(
-                await append_audit(
-                    conn,
-                    at=ctx.clock.now(),
-                    actor=Actor("demo-agent", "agent"),
-                    action="mfa.reset",
-                    outcome="success",
-                    target_user=f"u10{i:02d}",
-                    reason="lost phone",
-                    verification=["video call"],
-                )
-            )
-    return seqs
 
 
 async def verdict(ctx: ServiceContext, max_entries: int = 5) -> VerifyStep:

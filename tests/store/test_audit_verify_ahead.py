@@ -14,7 +14,7 @@ from supportdesk.api.audit import VerifyStep
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.ops.audit_log import verify_stretch
 from supportdesk.service.store.schema import audit_log
-from tests.store.test_audit_tamper import fill
+from tests.store.audit_entries import fill
 
 Tamper = Callable[[AsyncConnection, list[int]], Awaitable[object]]
 
