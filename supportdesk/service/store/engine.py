@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from supportdesk.service.store.schema import SCHEMA_VERSION, meta, metadata
+from supportdesk.service.store.sqlite_driver import one_hop_dbapi
 
 
 class SchemaVersionError(RuntimeError):
@@ -48,7 +49,7 @@ def make_engine(url: str) -> AsyncEngine:
     """An engine whose write transactions serialise correctly on both backends."""
     url = async_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, module=one_hop_dbapi())
         _tune_sqlite(engine)
         return engine
     # Connections are kept, not churned: one closed past pool_size and opened again costs
