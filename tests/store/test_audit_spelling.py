@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from sqlalchemy import select, update
+
 from supportdesk.api.audit import AuditFilter, csv_lines, jsonl_lines, render
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.rules.audit_chain import verify_chain
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.ops.audit_log import iter_batches, iter_export, verify_all
+from supportdesk.service.store.audit_verify import trusted
+from supportdesk.service.store.schema import audit_log
 from tests.support import sign_in_as
 
 AWKWARD = 'said "hi", then\r\n\ttab \\ back\x01\x1f é 漢 \u2028 / end'
@@ -96,3 +100,47 @@ async def test_the_api_export_in_chunks_is_the_direct_export_byte_for_byte(
         assert "".join(text for text, _n, _f in pieces) == direct, fmt
         assert sum(n for _t, n, _f in pieces) == sum(n for _t, n, _l in batches), fmt
         assert pieces[-1][2] == 1.0
+
+
+async def test_names_and_codes_that_need_quoting_are_quoted_in_a_csv_export(
+    any_ctx: ServiceContext,
+) -> None:
+    """The export writes names, codes and hex as they are only where the database's own
+    `csv_plain` says none needs quoting: a comma, a quote or a line break in any of them,
+    as written or edited in later, still comes out as the csv module writes it."""
+    agent = Actor("demo-agent", "agent")
+    entries = [
+        {"actor": agent, "target_user": "u1001", "detail": {"n": 1}},
+        {"actor": Actor('agent,"7"', "agent")},
+        {"actor": agent, "target_user": "u1,2"},
+        {"actor": agent, "ticket_id": 'T"9'},
+        {"actor": agent, "request_id": "req\r\nid"},
+    ]
+    async with any_ctx.engine.begin() as conn:
+        seqs = [
+            await append_audit(
+                conn,
+                at=any_ctx.clock.now(),
+                action="ticket.resolve",
+                outcome="success",
+                **fields,  # type: ignore[arg-type]
+            )
+            for fields in entries
+        ]
+        await conn.execute(  # an edit after the fact: the database recomputes its test
+            update(audit_log).where(audit_log.c.seq == seqs[0]).values(outcome="ok,then")
+        )
+    async with any_ctx.engine.connect() as conn:
+        assert await trusted(conn)  # so the export does take its quick path where it may
+        found = await conn.execute(select(audit_log.c.seq, audit_log.c.csv_plain))
+        plain = {int(seq): bool(flag) for seq, flag in found}
+    assert [plain[seq] for seq in seqs] == [False] * len(seqs)
+    assert any(plain.values())  # the demo's own entries need no quoting
+
+    everything = AuditFilter()
+    rows = [r async for batch in iter_batches(any_ctx.engine, everything) for r in batch]
+    spelled = "".join(
+        [text async for text, _n, _last in iter_export(any_ctx.engine, everything, "csv")]
+    )
+    assert spelled == csv_lines(rows)
+    assert '"agent,""7"""' in spelled and '"req\r\nid"' in spelled

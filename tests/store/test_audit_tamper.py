@@ -8,6 +8,8 @@ text, or a hash) breaks the chain at that entry.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import timedelta
 from typing import Any
@@ -16,7 +18,7 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 
-from supportdesk.api.audit import AuditFilter, VerifyStep
+from supportdesk.api.audit import EXPORT_COLUMNS, AuditFilter, VerifyStep
 from supportdesk.api.client import SupportDeskClient
 from supportdesk.rules.audit_chain import entry_body, entry_hash, verify_chain
 from supportdesk.service.audit import row_to_chain_fields
@@ -135,7 +137,13 @@ async def test_two_swapped_rows_are_named_as_reordered(
             await conn.execute(
                 update(audit_log)
                 .where(audit_log.c.seq == target)
-                .values({k: v for k, v in source.items() if k not in ("seq", "columns_match")})
+                .values(
+                    {
+                        k: v
+                        for k, v in source.items()
+                        if k not in ("seq", "columns_match", "csv_plain")
+                    }
+                )
             )
     for found in (await verdict(any_ctx), await verdict_over_the_api(any_client, any_ctx)):
         assert found.first_break is not None
@@ -250,6 +258,34 @@ async def test_a_table_redefined_so_the_check_can_be_set_is_spelled_row_by_row(
     assert found.first_break is not None
     assert (found.first_break.seq, found.first_break.kind) == (victim, "edited")
     assert "actor" in found.first_break.explanation
+
+
+async def test_a_csv_plain_made_settable_is_not_trusted_and_the_export_quotes(
+    any_ctx: ServiceContext,
+) -> None:
+    """Whoever makes `csv_plain` a plain column to claim a comma-bearing actor needs no
+    quoting gets no crooked CSV: the export no longer trusts it and quotes as needed."""
+    seqs = await fill(any_ctx)
+    victim = seqs[2]
+    async with any_ctx.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.exec_driver_sql(
+                "ALTER TABLE audit_log ALTER COLUMN csv_plain DROP EXPRESSION"
+            )
+        else:
+            await conn.exec_driver_sql("ALTER TABLE audit_log RENAME TO audit_old")
+            await conn.exec_driver_sql("CREATE TABLE audit_log AS SELECT * FROM audit_old")
+            await conn.exec_driver_sql("DROP TABLE audit_old")
+        await conn.exec_driver_sql(
+            f"UPDATE audit_log SET actor = 'a,b', csv_plain = true WHERE seq = {victim}"
+        )
+        assert not await trusted(conn)
+    text = "".join(
+        [chunk async for chunk, _n, _last in iter_export(any_ctx.engine, AuditFilter(), "csv")]
+    )
+    records = list(csv.reader(io.StringIO(text)))
+    assert [r[2] for r in records if r[0] == str(victim)] == ["a,b"]
+    assert {len(r) for r in records} == {len(EXPORT_COLUMNS)}
 
 
 async def test_an_export_shows_an_edited_column_as_edited_and_fails_offline(

@@ -26,7 +26,9 @@ def export_columns(dialect: str, fmt: str, stored: bool = False) -> list[ColumnE
 
     A JSON Lines record is the canonical text with the hash added last; where the row's
     columns spell its stored text (`columns_match`, trusted when `stored`), that text is
-    the record but for the hash, so only the hash is spelled.
+    the record but for the hash, so only the hash is spelled. A CSV record writes the
+    row's names, codes and hex as they are where `csv_plain` (trusted likewise) says
+    none needs quoting.
     """
     if fmt == "jsonl":
         from_columns = spelled(dialect, with_hash=True)
@@ -40,7 +42,7 @@ def export_columns(dialect: str, fmt: str, stored: bool = False) -> list[ColumnE
             )
         record = f"CASE WHEN columns_match THEN {from_body} ELSE {from_columns} END"
         return [literal_column(record).label("record")]
-    return [literal_column(csv_record(dialect)).label("record")]
+    return [literal_column(csv_record(dialect, stored)).label("record")]
 
 
 def export_statement(
@@ -100,7 +102,7 @@ async def export_text(
     stored: bool = False,
 ) -> tuple[str, int, int]:
     """The next batch's text (each record ended), how many records, and the last seq
-    (`after` itself when there are none). `stored`: `columns_match` can be trusted
+    (`after` itself when there are none). `stored`: `columns_match` and `csv_plain` can be trusted
     (see `audit_verify.trusted`)."""
     stmt = export_batch_statement(conn.dialect.name, filters, fmt, after, limit, through, stored)
     text, count, last = (await conn.execute(stmt)).one()

@@ -28,7 +28,9 @@ from supportdesk.api.audit import AuditFilter
 from supportdesk.rules.audit_chain import GENESIS_HASH
 from supportdesk.service.store.schema import audit_head, audit_log
 
-VISIBLE = tuple(c for c in audit_log.columns if c.name not in ("body", "columns_match"))
+VISIBLE = tuple(
+    c for c in audit_log.columns if c.name not in ("body", "columns_match", "csv_plain")
+)
 """The columns a lead reads; the stored canonical text (and whether the columns still
 spell it) is for verification."""
 

@@ -83,9 +83,51 @@ def _csv_field(dialect: str, name: str) -> str:
     )
 
 
-def csv_record(dialect: str) -> str:
-    """SQL for a whole CSV record (without its line end)."""
-    return " || ',' || ".join(_csv_field(dialect, name) for name in EXPORT_COLUMNS)
+def csv_record(dialect: str, stored: bool = False) -> str:
+    """SQL for a whole CSV record (without its line end).
+
+    Where `csv_plain` can be trusted (`stored`), a row it marks writes its plain fields
+    as they are, and only the free text (reason, verification, detail) is tested for
+    quoting: a third of the tests, which were half of the statement's cost on SQLite.
+    """
+    careful = " || ',' || ".join(_csv_field(dialect, name) for name in EXPORT_COLUMNS)
+    if not stored:
+        return careful
+    quick = " || ',' || ".join(
+        f"coalesce({name}, '')" if name in CSV_PLAIN_FIELDS else _csv_field(dialect, name)
+        for name in EXPORT_COLUMNS
+    )
+    return f"CASE WHEN csv_plain THEN {quick} ELSE {careful} END"
+
+
+CSV_PLAIN_FIELDS = (
+    "actor",
+    "actor_role",
+    "action",
+    "target_user",
+    "ticket_id",
+    "outcome",
+    "request_id",
+    "prev_hash",
+    "hash",
+)
+"""The fields the service writes as names, codes, ids and hex: none of them ever needs
+CSV quoting in a row it wrote. `audit_log.csv_plain` says, row by row, that none of them
+does in this row (an edit that gives one a comma makes it false)."""
+
+
+def _csv_plain_test(dialect: str) -> str:
+    """True when none of `CSV_PLAIN_FIELDS` holds a comma, a quote or a line break."""
+    joined = " || ".join(f"coalesce({name}, '')" for name in CSV_PLAIN_FIELDS)
+    if dialect == "postgresql":
+        return " AND ".join(
+            f"strpos({joined}, {c}) = 0" for c in ("','", "'\"'", "chr(13)", "chr(10)")
+        )
+    return (
+        "NOT ("
+        + " OR ".join(f"instr({joined}, {c}) > 0" for c in ("','", "'\"'", "char(13)", "char(10)"))
+        + ")"
+    )
 
 
 # -- the stored check: do the row's columns spell its body? ------------------------------------
@@ -115,6 +157,25 @@ MATCH_FUNCTION_DROP = DDL(  # type: ignore[no-untyped-call]
 MATCH_SQLITE = f"body = {spelled('sqlite')}"
 """The generated column's expression on SQLite."""
 
+# -- the stored CSV test: may the plain fields be written as they are? ------------------------
+
+PLAIN_FUNCTION = "audit_csv_plain"
+PLAIN_SOURCE = f" SELECT {_csv_plain_test('postgresql')} "
+"""Its function's body on PostgreSQL (the export checks it is still this)."""
+PLAIN_CALL = f"{PLAIN_FUNCTION}({', '.join(CSV_PLAIN_FIELDS)})"
+"""`audit_log.csv_plain` on PostgreSQL."""
+PLAIN_SQLITE = _csv_plain_test("sqlite")
+"""`audit_log.csv_plain` on SQLite."""
+
+PLAIN_FUNCTION_DDL = DDL(  # type: ignore[no-untyped-call]
+    f"CREATE OR REPLACE FUNCTION {PLAIN_FUNCTION}("
+    + ", ".join(f"{name} text" for name in CSV_PLAIN_FIELDS)
+    + f") RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $plain${PLAIN_SOURCE}$plain$"
+)
+PLAIN_FUNCTION_DROP = DDL(  # type: ignore[no-untyped-call]
+    f"DROP FUNCTION IF EXISTS {PLAIN_FUNCTION}({', '.join('text' for _ in CSV_PLAIN_FIELDS)})"
+)
+
 
 class ColumnsMatchBody(ColumnElement[bool]):
     """The expression of `audit_log.columns_match`, spelled for each store."""
@@ -131,6 +192,23 @@ def _match_postgresql(element: ColumnsMatchBody, compiler: SQLCompiler, **kw: An
 @compiles(ColumnsMatchBody)
 def _match_sqlite(element: ColumnsMatchBody, compiler: SQLCompiler, **kw: Any) -> str:
     return MATCH_SQLITE
+
+
+class CsvPlainFields(ColumnElement[bool]):
+    """The expression of `audit_log.csv_plain`, spelled for each store."""
+
+    inherit_cache = True
+    type = Boolean()
+
+
+@compiles(CsvPlainFields, "postgresql")
+def _plain_postgresql(element: CsvPlainFields, compiler: SQLCompiler, **kw: Any) -> str:
+    return PLAIN_CALL
+
+
+@compiles(CsvPlainFields)
+def _plain_sqlite(element: CsvPlainFields, compiler: SQLCompiler, **kw: Any) -> str:
+    return PLAIN_SQLITE
 
 
 def same_expression(found: str | None, expected: str) -> bool:

@@ -24,6 +24,10 @@ from supportdesk.service.store.audit_spelling import (
     MATCH_FUNCTION,
     MATCH_SOURCE,
     MATCH_SQLITE,
+    PLAIN_CALL,
+    PLAIN_FUNCTION,
+    PLAIN_SOURCE,
+    PLAIN_SQLITE,
     same_expression,
     spelled,
 )
@@ -104,45 +108,65 @@ async def chain_batch(
     return found[0]
 
 
-_GENERATED_POSTGRESQL = (
-    "SELECT a.attgenerated, pg_get_expr(d.adbin, d.adrelid), p.prosrc, p.provolatile "
-    "FROM pg_attribute a "
-    "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-    f"LEFT JOIN pg_proc p ON p.oid = to_regproc('{MATCH_FUNCTION}') "
-    "WHERE a.attrelid = to_regclass('audit_log') AND a.attname = 'columns_match' "
-    "AND NOT a.attisdropped"
+_GENERATED = (
+    ("columns_match", MATCH_FUNCTION, MATCH_CALL, MATCH_SOURCE, MATCH_SQLITE),
+    ("csv_plain", PLAIN_FUNCTION, PLAIN_CALL, PLAIN_SOURCE, PLAIN_SQLITE),
 )
+"""Each column the database generates for the audit log: its name, its function on
+PostgreSQL, that function's call and text, and its expression on SQLite."""
+
+
+def _generated_postgresql(column: str, function: str) -> str:
+    return (
+        "SELECT a.attgenerated, pg_get_expr(d.adbin, d.adrelid), p.prosrc, p.provolatile "
+        "FROM pg_attribute a "
+        "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        f"LEFT JOIN pg_proc p ON p.oid = to_regproc('{function}') "
+        f"WHERE a.attrelid = to_regclass('audit_log') AND a.attname = '{column}' "
+        "AND NOT a.attisdropped"
+    )
 
 
 async def trusted(conn: AsyncConnection) -> bool:
-    """Whether the table still generates `columns_match` as this supportdesk made it.
+    """Whether the table still generates `columns_match` and `csv_plain` as this
+    supportdesk made them.
 
     A generated column cannot be set, but a table can be redefined: on PostgreSQL its
     expression dropped (the column is then plain and could be set) or its function
     replaced; on SQLite the table made again without it. Then verify spells every row
-    itself instead. (An editor who rewrites SQLite's schema text in place, edits and
-    puts it back is beyond this: see docs/performance.md.)
+    itself instead, and an export quotes every field as it needs. (An editor who
+    rewrites SQLite's schema text in place, edits and puts it back is beyond this: see
+    docs/performance.md.)
     """
     if conn.dialect.name == "postgresql":
-        row = (await conn.exec_driver_sql(_GENERATED_POSTGRESQL)).first()
-        if row is None:
-            return False
-        generated, expression, source, volatility = tuple(row)
-        return (
-            _char(generated) == "s"  # stored generated
-            and same_expression(expression, MATCH_CALL)
-            and source == MATCH_SOURCE
-            and _char(volatility) == "i"  # immutable
-        )
+        for column, function, call, source, _sqlite in _GENERATED:
+            row = (await conn.exec_driver_sql(_generated_postgresql(column, function))).first()
+            if row is None:
+                return False
+            generated, expression, found_source, volatility = tuple(row)
+            if not (
+                _char(generated) == "s"  # stored generated
+                and same_expression(expression, call)
+                and found_source == source
+                and _char(volatility) == "i"  # immutable
+            ):
+                return False
+        return True
     columns = [tuple(c) for c in await conn.exec_driver_sql("PRAGMA table_xinfo(audit_log)")]
-    stored = [c for c in columns if c[1] == "columns_match" and c[6] == 3]  # hidden 3: STORED
+    stored = {c[1] for c in columns if c[6] == 3}  # hidden 3: a STORED generated column
     ddl = (
         await conn.exec_driver_sql(
             "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'"
         )
     ).scalar_one_or_none()
-    wanted = f"columns_match BOOLEAN GENERATED ALWAYS AS ({MATCH_SQLITE}) STORED"
-    return bool(stored) and ddl is not None and _plain(wanted) in _plain(str(ddl))
+    if ddl is None:
+        return False
+    return all(
+        column in stored
+        and _plain(f"{column} BOOLEAN GENERATED ALWAYS AS ({expression}) STORED")
+        in _plain(str(ddl))
+        for column, _function, _call, _source, expression in _GENERATED
+    )
 
 
 def _char(value: object) -> str:

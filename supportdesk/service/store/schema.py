@@ -23,10 +23,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """2: the audit entry's stored text, receipts' summaries, tickets' triage, replies and
 intake, provider users, 64-bit ids (this round's issues 11 to 15). 3: whether an audit
-row's columns spell its stored text, a column the database generates (issue 13)."""
+row's columns spell its stored text, a column the database generates (issue 13). 4: whether
+its names, codes and hex need CSV quoting, generated likewise (issue 13)."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):

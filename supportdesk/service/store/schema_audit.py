@@ -22,7 +22,10 @@ from sqlalchemy import (
 from supportdesk.service.store.audit_spelling import (
     MATCH_FUNCTION_DDL,
     MATCH_FUNCTION_DROP,
+    PLAIN_FUNCTION_DDL,
+    PLAIN_FUNCTION_DROP,
     ColumnsMatchBody,
+    CsvPlainFields,
 )
 from supportdesk.service.store.schema import UTCDateTime, metadata
 
@@ -64,11 +67,19 @@ audit_log = Table(
     # row is written: a generated column, which nothing can set, only recompute. Verify
     # reads it instead of spelling every row again (issue 13; see store/audit_verify.py).
     Column("columns_match", Boolean, Computed(ColumnsMatchBody(), persisted=True)),
+    # Whether the names, codes and hex of the row need no CSV quoting, decided the same
+    # way: a CSV export writes them as they are where it says so (store/audit_spelling.py).
+    Column("csv_plain", Boolean, Computed(CsvPlainFields(), persisted=True)),
 )
-# PostgreSQL computes it in a function of its own (its generated columns take only
-# immutable expressions, and to_char is not declared so).
-event.listen(audit_log, "before_create", MATCH_FUNCTION_DDL.execute_if(dialect="postgresql"))
-event.listen(audit_log, "after_drop", MATCH_FUNCTION_DROP.execute_if(dialect="postgresql"))
+# PostgreSQL computes them in functions of their own (its generated columns take only
+# immutable expressions, and to_char is not declared so; the catalog then keeps each
+# function's text as written, which is what verify and export check).
+for _made, _dropped in (
+    (MATCH_FUNCTION_DDL, MATCH_FUNCTION_DROP),
+    (PLAIN_FUNCTION_DDL, PLAIN_FUNCTION_DROP),
+):
+    event.listen(audit_log, "before_create", _made.execute_if(dialect="postgresql"))
+    event.listen(audit_log, "after_drop", _dropped.execute_if(dialect="postgresql"))
 Index("ix_audit_at", audit_log.c.at)
 Index("ix_audit_actor", audit_log.c.actor, audit_log.c.seq)
 Index("ix_audit_target", audit_log.c.target_user, audit_log.c.seq)
