@@ -88,3 +88,23 @@ async def test_a_transaction_left_open_is_rolled_back_when_returned(engine: Asyn
     assert found == []
     async with engine.begin() as conn:
         await conn.execute(insert(meta).values(key="open", value="y"))
+
+
+async def test_a_keyed_read_runs_on_the_loop_and_a_write_does_not(
+    engine: AsyncEngine, hand_offs: list[str]
+) -> None:
+    """A keyed read hands nothing to the driver's thread; a write in a transaction still
+    runs there, and the keyed read after it sees what it committed."""
+    async with reading(engine, keyed=True) as conn:
+        await conn.execute(select(1))
+    hand_offs.clear()
+    async with reading(engine, keyed=True) as conn:
+        version = (await conn.execute(select(meta.c.value))).scalar_one()
+    assert version == str(SCHEMA_VERSION)
+    assert hand_offs == []
+    async with engine.begin() as conn:
+        await conn.execute(insert(meta).values(key="keyed", value="seen"))
+    assert "_run" in hand_offs
+    async with reading(engine, keyed=True) as conn:
+        value = (await conn.execute(select(meta.c.value).where(meta.c.key == "keyed"))).scalar()
+    assert value == "seen"

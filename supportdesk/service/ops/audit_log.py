@@ -54,7 +54,7 @@ async def read_page(
     wanted = sorted(set(seqs)) if seqs is not None else None
     if wanted is not None and len(wanted) > MAX_SEQS:
         raise InvalidInput(f"ask for at most {MAX_SEQS} entries by seq", field="seqs")
-    async with reading(ctx.engine) as conn:
+    async with reading(ctx.engine, keyed=True) as conn:  # an index walk, a page at most
         rows = await audit_log.page(
             conn, filters, before=before, after=after, seqs=wanted, limit=limit + 1
         )

@@ -158,7 +158,7 @@ async def principal(ctx: ServiceContext, token: str) -> Principal:
     """
     digest = token_digest(token)
     now = ctx.clock.now()
-    async with reading(ctx.engine) as conn:
+    async with reading(ctx.engine, keyed=True) as conn:
         row = await agents.session_by_token(conn, digest)
     if row is None or row.revoked_at is not None:
         raise Unauthorised("the session is not valid: sign in again")

@@ -26,7 +26,7 @@ async def search(ctx: ServiceContext, query: str, limit: int) -> list[UserSummar
 
 
 async def profile(ctx: ServiceContext, user_id: str) -> UserProfile:
-    async with reading(ctx.engine) as conn:
+    async with reading(ctx.engine, keyed=True) as conn:
         return await profile_view(ctx, conn, user_id)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from supportdesk.service.store.schema import SCHEMA_VERSION, meta, metadata
-from supportdesk.service.store.sqlite_driver import one_hop_dbapi
+from supportdesk.service.store.sqlite_driver import ON_LOOP_OPTION, one_hop_dbapi, run_on_loop
 
 
 class SchemaVersionError(RuntimeError):
@@ -175,6 +175,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    run_on_loop(sync_engine)
+
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         if not conn.get_execution_options().get(_READ_OPTION, False):
@@ -186,7 +188,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 _READ_OPTION = "supportdesk_read"
 
 
-def reading(engine: AsyncEngine) -> AsyncConnection:
+def reading(engine: AsyncEngine, *, keyed: bool = False) -> AsyncConnection:
     """A connection for reads only (``async with reading(engine) as conn``).
 
     On SQLite it issues no BEGIN: every statement reads the last commit on its own and
@@ -195,20 +197,28 @@ def reading(engine: AsyncEngine) -> AsyncConnection:
     nothing is lost, since under READ COMMITTED every statement takes its own snapshot
     anyway, and both stores now behave alike. Anything that writes uses
     ``engine.begin()`` instead.
+
+    `keyed`: every statement is a lookup by key or index, a page at most, so on SQLite it
+    runs on the event loop's own thread rather than being handed to the driver's: the
+    hand-off costs more than such a read (store/sqlite_driver.py). A WAL reader takes no
+    lock a writer holds, so it does not wait. Scans and long reads stay on the thread,
+    where they leave the loop free.
     """
     # Made once per engine and kept on it: execution_options() builds a new option
     # engine (its events and options copied), about half a millisecond of CPU a call.
     held = engine.sync_engine.__dict__
-    readers: AsyncEngine | None = held.get(_READERS)
+    key = _KEYED_READERS if keyed else _READERS
+    readers: AsyncEngine | None = held.get(key)
     if readers is None:
         if engine.dialect.name == "postgresql":
             readers = engine.execution_options(isolation_level="AUTOCOMMIT")
         else:
-            readers = engine.execution_options(**{_READ_OPTION: True})
-        held[_READERS] = readers
+            readers = engine.execution_options(**{_READ_OPTION: True, ON_LOOP_OPTION: keyed})
+        held[key] = readers
     return readers.connect()
 
 
+_KEYED_READERS = "_supportdesk_keyed_readers"
 _READERS = "_supportdesk_readers"
 
 

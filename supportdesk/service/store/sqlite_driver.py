@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
+from sqlalchemy import Engine, event
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -47,7 +48,7 @@ def _run(raw: sqlite3.Connection, operation: str, parameters: Any, many: bool) -
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """A buffered cursor whose statement runs in one call on the driver's thread."""
 
-    __slots__ = ("_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_description", "_lastrowid", "_on_loop", "_rowcount")
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
         # No driver cursor is made here: `_run` makes and closes its own.
@@ -58,6 +59,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
+        self._on_loop = False  # set per statement by `run_on_loop`
 
     @property
     def description(self) -> Any:
@@ -74,9 +76,14 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     async def _run_async(self, operation: Any, parameters: Any, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         async with self._adapt_connection._execute_mutex:
-            ran: _Ran = await connection._execute(  # type: ignore[no-untyped-call]
-                _run, connection._conn, operation, parameters, many
-            )
+            ran: _Ran
+            if self._on_loop and not connection._conn.in_transaction:
+                # The driver's thread is idle (the mutex): the connection is ours alone.
+                ran = _run(connection._conn, operation, parameters, many)
+            else:
+                ran = await connection._execute(  # type: ignore[no-untyped-call]
+                    _run, connection._conn, operation, parameters, many
+                )
         self._description, rows, self._rowcount, self._lastrowid = ran
         self._rows = collections.deque(rows)
 
@@ -115,6 +122,22 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     def commit(self) -> None:
         if not self._idle():
             super().commit()
+
+
+ON_LOOP_OPTION = "supportdesk_on_loop"
+"""An execution option: this connection's statements are short keyed reads, run on the
+event loop's thread (see `engine.reading`)."""
+
+
+def run_on_loop(sync_engine: Engine) -> None:
+    """Mark each statement of a connection with `ON_LOOP_OPTION` to run on the loop."""
+
+    @event.listens_for(sync_engine, "before_cursor_execute")
+    def _mark(
+        conn: Any, cursor: Any, statement: Any, params: Any, context: Any, many: bool
+    ) -> None:
+        if isinstance(cursor, OneHopCursor):
+            cursor._on_loop = bool(conn.get_execution_options().get(ON_LOOP_OPTION))
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
