@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.api.audit import EXPORT_COLUMNS, AuditFilter, VerifyStep
 from supportdesk.api.client import SupportDeskClient
@@ -234,6 +235,17 @@ async def test_whether_the_columns_match_cannot_be_set(any_ctx: ServiceContext) 
         assert await trusted(conn)
 
 
+async def make_settable(conn: AsyncConnection, column: str) -> None:
+    """Redefine the table so a generated column becomes a plain one anybody can set: on
+    PostgreSQL its expression dropped, on SQLite the table copied without generation."""
+    if conn.dialect.name == "postgresql":
+        await conn.exec_driver_sql(f"ALTER TABLE audit_log ALTER COLUMN {column} DROP EXPRESSION")
+    else:
+        await conn.exec_driver_sql("ALTER TABLE audit_log RENAME TO audit_old")
+        await conn.exec_driver_sql("CREATE TABLE audit_log AS SELECT * FROM audit_old")
+        await conn.exec_driver_sql("DROP TABLE audit_old")
+
+
 async def test_a_table_redefined_so_the_check_can_be_set_is_spelled_row_by_row(
     any_ctx: ServiceContext,
 ) -> None:
@@ -242,14 +254,7 @@ async def test_a_table_redefined_so_the_check_can_be_set_is_spelled_row_by_row(
     seqs = await fill(any_ctx)
     victim = seqs[6]
     async with any_ctx.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.exec_driver_sql(
-                "ALTER TABLE audit_log ALTER COLUMN columns_match DROP EXPRESSION"
-            )
-        else:
-            await conn.exec_driver_sql("ALTER TABLE audit_log RENAME TO audit_old")
-            await conn.exec_driver_sql("CREATE TABLE audit_log AS SELECT * FROM audit_old")
-            await conn.exec_driver_sql("DROP TABLE audit_old")
+        await make_settable(conn, "columns_match")
         await conn.exec_driver_sql(
             f"UPDATE audit_log SET actor = 'mallory', columns_match = true WHERE seq = {victim}"
         )
@@ -268,14 +273,7 @@ async def test_a_csv_plain_made_settable_is_not_trusted_and_the_export_quotes(
     seqs = await fill(any_ctx)
     victim = seqs[2]
     async with any_ctx.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.exec_driver_sql(
-                "ALTER TABLE audit_log ALTER COLUMN csv_plain DROP EXPRESSION"
-            )
-        else:
-            await conn.exec_driver_sql("ALTER TABLE audit_log RENAME TO audit_old")
-            await conn.exec_driver_sql("CREATE TABLE audit_log AS SELECT * FROM audit_old")
-            await conn.exec_driver_sql("DROP TABLE audit_old")
+        await make_settable(conn, "csv_plain")
         await conn.exec_driver_sql(
             f"UPDATE audit_log SET actor = 'a,b', csv_plain = true WHERE seq = {victim}"
         )
