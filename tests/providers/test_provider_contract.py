@@ -98,6 +98,17 @@ async def test_search_and_profile_come_from_the_provider_without_secrets(desk: D
     assert "totp_secret" not in profile.model_dump_json()
 
 
+async def test_a_batch_of_people_larger_than_one_read_names_each_known_one(desk: Desk) -> None:
+    """A queue of many tickets names its people in one call: past the built-in
+    provider's 500 ids a read, unknown ids are left out and none of the known is lost."""
+    known = [f"u{n}" for n in range(1001, 1021)]
+    asked = [f"nobody-{n}" for n in range(1200)] + known + known[:3]
+    async with desk.ctx.engine.connect() as conn:
+        found = await desk.ctx.provider.users(conn, asked)
+    assert sorted(found) == sorted(known)
+    assert all(found[i].id == i for i in known)
+
+
 async def test_why_prompted_reads_the_providers_sign_ins(desk: Desk) -> None:
     report = await users.why_prompted(desk.ctx, "u1009", 30)
     history = await users.sign_ins(desk.ctx, "u1009", 50)

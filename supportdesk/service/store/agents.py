@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.service.store.schema import agent_sessions, agents
@@ -82,24 +82,27 @@ async def open_session(
     )
 
 
+SESSION_BY_TOKEN = (
+    select(
+        agent_sessions.c.id,
+        agent_sessions.c.last_seen_at,
+        agent_sessions.c.expires_at,
+        agent_sessions.c.revoked_at,
+        agents.c.id.label("agent_id"),
+        agents.c.username,
+        agents.c.display_name,
+        agents.c.role,
+    )
+    .join(agents, agents.c.id == agent_sessions.c.agent_id)
+    .where(agent_sessions.c.token_hash == bindparam("token_hash"))
+)
+"""Built once, with the digest bound at each call: every request runs this read, and
+building the statement again each time cost more than running it (issue 13)."""
+
+
 async def session_by_token(conn: AsyncConnection, token_hash: str) -> Any:
     """The session and its agent, for a bearer token's digest."""
-    return (
-        await conn.execute(
-            select(
-                agent_sessions.c.id,
-                agent_sessions.c.last_seen_at,
-                agent_sessions.c.expires_at,
-                agent_sessions.c.revoked_at,
-                agents.c.id.label("agent_id"),
-                agents.c.username,
-                agents.c.display_name,
-                agents.c.role,
-            )
-            .join(agents, agents.c.id == agent_sessions.c.agent_id)
-            .where(agent_sessions.c.token_hash == token_hash)
-        )
-    ).first()
+    return (await conn.execute(SESSION_BY_TOKEN, {"token_hash": token_hash})).first()
 
 
 async def touch_session(conn: AsyncConnection, session_id: int, now: datetime) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, or_, select
+from sqlalchemy import RowMapping, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.service.provider.interface import (
@@ -58,21 +58,27 @@ def factor_record(row: Mapping[Any, Any]) -> FactorRecord:
     )
 
 
+# Built once, values bound at each call: a profile is read on nearly every request a
+# desk makes, and building these statements again each time cost more than running them.
+USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+USERS_BY_ID = select(users).where(users.c.id.in_(bindparam("ids", expanding=True)))
+ACTIVE_FACTORS = (
+    select(factors)
+    .where(factors.c.user_id == bindparam("user_id"))
+    .where(factors.c.removed_at.is_(None))
+    .order_by(factors.c.created_at, factors.c.id)
+)
+
+
 async def user_row(conn: AsyncConnection, user_id: str) -> RowMapping:
-    row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    row = (await conn.execute(USER_BY_ID, {"user_id": user_id})).mappings().first()
     if row is None:
         raise UnknownUser(f"no user {user_id!r}")
-    return row._mapping
+    return row
 
 
-async def active_factor_rows(conn: AsyncConnection, user_id: str) -> list[RowMapping]:
-    result = await conn.execute(
-        select(factors)
-        .where(factors.c.user_id == user_id)
-        .where(factors.c.removed_at.is_(None))
-        .order_by(factors.c.created_at, factors.c.id)
-    )
-    return [r._mapping for r in result]
+async def active_factor_rows(conn: AsyncConnection, user_id: str) -> Sequence[RowMapping]:
+    return (await conn.execute(ACTIVE_FACTORS, {"user_id": user_id})).mappings().all()
 
 
 async def factor_row(conn: AsyncConnection, factor_id: str) -> RowMapping | None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.rules.risk import SignIn
 from supportdesk.service.provider.builtin.base import (
+    USERS_BY_ID,
     BuiltinBase,
     active_factor_rows,
     factor_record,
@@ -66,10 +67,8 @@ class Users(BuiltinBase):
         wanted = sorted(set(ids))
         found: dict[str, UserRecord] = {}
         for start in range(0, len(wanted), 500):
-            rows = await conn.execute(
-                select(users).where(users.c.id.in_(wanted[start : start + 500]))
-            )
-            found.update({r.id: user_record(r._mapping) for r in rows})
+            rows = await conn.execute(USERS_BY_ID, {"ids": wanted[start : start + 500]})
+            found.update({r["id"]: user_record(r) for r in rows.mappings()})
         return found
 
     async def factors(self, conn: AsyncConnection, user_id: str) -> list[FactorRecord]:
