@@ -21,7 +21,7 @@ from supportdesk.api.audit import (
     ExportFormat,
     VerifyStep,
 )
-from supportdesk.api.models import AuditEntry, AuditPage
+from supportdesk.api.models import AuditPage
 from supportdesk.rules.audit_chain import GENESIS_HASH, ChainBreak, StoredWalker, column_break
 from supportdesk.service.audit import entries as audit
 from supportdesk.service.audit import record, row_to_chain_fields
@@ -58,10 +58,15 @@ async def read_page(
         rows = await audit_log.page(
             conn, filters, before=before, after=after, seqs=wanted, limit=limit + 1
         )
-    entries = [AuditEntry.model_validate(dict(r)) for r in rows]
-    more = len(entries) > limit
-    entries = entries[:limit]
-    return AuditPage(entries=entries, next_cursor=entries[-1].seq if more and entries else None)
+    more = len(rows) > limit
+    shown = rows[:limit]
+    # One validation for the whole page (the rows are mappings): no model call per row.
+    return AuditPage.model_validate(
+        {
+            "entries": [dict(r) for r in shown],
+            "next_cursor": shown[-1]["seq"] if more and shown else None,
+        }
+    )
 
 
 async def entry(engine: AsyncEngine, seq: int) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -33,6 +34,13 @@ VISIBLE = tuple(
 )
 """The columns a lead reads; the stored canonical text (and whether the columns still
 spell it) is for verification."""
+
+PAGE_ROWS = (
+    select(*VISIBLE)
+    .where(audit_log.c.seq.in_(bindparam("seqs", expanding=True)))
+    .order_by(audit_log.c.seq.desc())
+)
+"""A page's rows by seq, newest first: built once (a lead's every page reads it)."""
 
 
 def _like_escape(text: str) -> str:
@@ -111,8 +119,7 @@ async def page(
     found = [int(seq) for seq in (await conn.execute(stmt)).scalars()]
     if not found:
         return []
-    rows = select(*VISIBLE).where(audit_log.c.seq.in_(found)).order_by(audit_log.c.seq.desc())
-    return [r._mapping for r in await conn.execute(rows)]
+    return list((await conn.execute(PAGE_ROWS, {"seqs": found})).mappings().all())
 
 
 def page_statement(
