@@ -2,7 +2,8 @@
 
 `EXPLAIN` of the page query for each filter a lead uses, over a log big enough that the
 planner has a choice: a plan that reads the table (SQLite `SCAN audit_log`, PostgreSQL
-`Seq Scan`) or sorts every match instead of walking the index in seq order fails.
+`Seq Scan`) or sorts every match instead of walking the index in seq order fails, and
+so does one that reads the chosen entries other than by primary key.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from supportdesk.api.audit import AuditFilter
 from supportdesk.rules.audit_chain import GENESIS_HASH, body_hash, entry_body
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.store.audit_export import export_statement
-from supportdesk.service.store.audit_log import page_statement
+from supportdesk.service.store.audit_log import page_query
 from supportdesk.service.store.schema import audit_head, audit_log
 
 ENTRIES = 60_000
@@ -76,7 +77,8 @@ FILTERS: dict[str, tuple[AuditFilter, str]] = {
 
 
 async def plan_of(conn: AsyncConnection, filters: AuditFilter) -> list[str]:
-    return await explain(conn, page_statement(filters, limit=101))
+    query = page_query(filters, limit=101)
+    return await explain(conn, query.choice.params(query.values))
 
 
 async def explain(conn: AsyncConnection, stmt: Select[Any]) -> list[str]:
@@ -118,6 +120,16 @@ def scans(steps: list[str], index: str) -> str | None:
     return None
 
 
+def reads_beyond_the_page(steps: list[str]) -> str | None:
+    """Why the page's rows are not read by primary key, once chosen, or None."""
+    if any(step.startswith(("SCAN audit_log", "Seq Scan")) for step in steps):
+        return "reads the whole table"
+    by_key = ("SEARCH audit_log USING INTEGER PRIMARY KEY (rowid=?)", "Index Scan audit_log_pkey")
+    if not any(step in by_key for step in steps):
+        return "does not read the chosen rows by primary key"
+    return None
+
+
 async def test_every_lead_filter_walks_its_index(any_ctx: ServiceContext) -> None:
     await big_log(any_ctx)
     found: dict[str, str] = {}
@@ -133,6 +145,11 @@ async def test_every_lead_filter_walks_its_index(any_ctx: ServiceContext) -> Non
             why = scans(steps, index)
             if why is not None:
                 found[name] = f"{why}: {' | '.join(steps)}"
+            query = page_query(filters, limit=101)
+            steps = await explain(conn, query.rows.params(query.values))
+            why = reads_beyond_the_page(steps)
+            if why is not None:
+                found[f"{name}, the page's rows"] = f"{why}: {' | '.join(steps)}"
         one_agent = export_statement(
             conn.dialect.name, AuditFilter(agent="agent-07"), "jsonl", 0, 5000
         )

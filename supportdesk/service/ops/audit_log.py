@@ -60,10 +60,10 @@ async def read_page(
         )
     more = len(rows) > limit
     shown = rows[:limit]
-    # One validation for the whole page (the rows are mappings): no model call per row.
+    # One validation for the whole page: no model call per row.
     return AuditPage.model_validate(
         {
-            "entries": [dict(r) for r in shown],
+            "entries": shown,
             "next_cursor": shown[-1]["seq"] if more and shown else None,
         }
     )

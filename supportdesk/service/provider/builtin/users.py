@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.rules.risk import SignIn
 from supportdesk.service.provider.builtin.base import (
+    USER_BY_ID,
     USERS_BY_ID,
     BuiltinBase,
     active_factor_rows,
@@ -65,6 +66,9 @@ class Users(BuiltinBase):
 
     async def users(self, conn: AsyncConnection, ids: Collection[str]) -> dict[str, UserRecord]:
         wanted = sorted(set(ids))
+        if len(wanted) == 1:  # a profile's or an action's one person: no list to expand
+            row = (await conn.execute(USER_BY_ID, {"user_id": wanted[0]})).mappings().first()
+            return {row["id"]: user_record(row)} if row is not None else {}
         found: dict[str, UserRecord] = {}
         for start in range(0, len(wanted), 500):
             rows = await conn.execute(USERS_BY_ID, {"ids": wanted[start : start + 500]})
