@@ -79,11 +79,16 @@ ClientSource = Annotated[str, Depends(_client_source)]
 
 
 async def current_agent(
-    ctx: Ctx, authorization: Annotated[str | None, Header()] = None
+    request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
-    """Resolve the bearer token; refuse missing, unknown, revoked or expired ones."""
+    """Resolve the bearer token; refuse missing, unknown, revoked or expired ones.
+
+    The context is read from the app here rather than through `Ctx`: FastAPI solves a
+    sub-dependency again for every dependant that names it, even when its value is
+    cached, and nearly every request passes through this one."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorised("sign in first: this needs an agent's bearer token")
+    ctx: ServiceContext = request.app.state.ctx
     return await sessions.principal(ctx, authorization.split(" ", 1)[1].strip())
 
 
