@@ -156,6 +156,13 @@ class DictProvider:
     async def factors(self, conn: AsyncConnection, user_id: str) -> list[FactorRecord]:
         return [self.tokens[f] for f in self.active.get(user_id, [])]
 
+    async def user_with_factors(
+        self, conn: AsyncConnection, user_id: str
+    ) -> tuple[UserRecord, list[FactorRecord]] | None:
+        if user_id not in self.people:
+            return None
+        return self.people[user_id], await self.factors(conn, user_id)
+
     async def factors_by_id(
         self, conn: AsyncConnection, ids: Collection[str]
     ) -> dict[str, FactorRecord]:

@@ -109,6 +109,29 @@ async def test_a_batch_of_people_larger_than_one_read_names_each_known_one(desk:
     assert all(found[i].id == i for i in known)
 
 
+async def test_a_user_and_their_factors_read_together_are_the_two_reads(desk: Desk) -> None:
+    """What a profile and every action read at once: the same user and active factors,
+    oldest first, as reading them apart, for people with several, one or no factors, and
+    after a factor is removed; nobody for an unknown id."""
+    provider = desk.ctx.provider
+    async with desk.ctx.engine.connect() as conn:
+        people = await provider.users(conn, [f"u{n}" for n in range(1001, 1061)])
+        found = await provider.factors(conn, "u1009")
+    lost = next(f for f in found if f.type == "sms")
+    async with desk.ctx.engine.begin() as conn:
+        await provider.remove_factor(conn, people["u1009"], lost, desk.ctx.clock.now())
+    counts = set()
+    async with desk.ctx.engine.connect() as conn:
+        for user_id, user in people.items():
+            together = await provider.user_with_factors(conn, user_id)
+            apart = await provider.factors(conn, user_id)
+            assert together == (user, apart), user_id
+            counts.add(min(len(apart), 2))
+        assert await provider.user_with_factors(conn, "nobody") is None
+        assert lost.id not in [f.id for f in (await provider.factors(conn, "u1009"))]
+    assert counts == {0, 1, 2}  # the demo world has people with none, one and several
+
+
 async def test_why_prompted_reads_the_providers_sign_ins(desk: Desk) -> None:
     report = await users.why_prompted(desk.ctx, "u1009", 30)
     history = await users.sign_ins(desk.ctx, "u1009", 50)

@@ -40,6 +40,30 @@ async def test_raw_request_without_token_answers_401_with_a_message(ctx: Service
     assert "sign in" in response.json()["error"]["message"]
 
 
+async def test_a_malformed_authorization_header_is_401_and_a_good_one_is_not(
+    ctx: ServiceContext,
+) -> None:
+    """Only `Bearer <token>` (any case of "bearer", spaces around the token) signs a
+    request in; another scheme, a bare word or an empty token is refused with a message."""
+    from supportdesk.service.http.app import build_app
+
+    transport = httpx.ASGITransport(app=build_app(ctx))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as raw:
+        code = await agent_code(ctx.engine, "demo-agent", ctx.clock.now())
+        signed = await raw.post(
+            "/v1/agent/sessions",
+            json={"username": "demo-agent", "password": "demo", "code": code},
+        )
+        token = signed.json()["token"]
+        for header in ["Bearer", "Bearer ", "Basic " + token, token, "Bearer" + token, "Bearer x"]:
+            response = await raw.get("/v1/agent/me", headers={"Authorization": header})
+            assert response.status_code == 401, header
+            assert "sign in" in response.json()["error"]["message"], header
+        for header in [f"Bearer {token}", f"bearer  {token} ", f"BEARER {token}"]:
+            response = await raw.get("/v1/agent/me", headers={"Authorization": header})
+            assert response.json()["username"] == "demo-agent", header
+
+
 async def test_wrong_code_is_401_and_five_failures_lock_the_agent_out(
     client: SupportDeskClient, ctx: ServiceContext
 ) -> None:

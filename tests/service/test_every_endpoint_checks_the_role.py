@@ -71,6 +71,23 @@ async def test_no_token_means_401_everywhere_but_the_public_few(ctx: ServiceCont
                 assert response.json()["error"]["code"] == "bad_signature"
 
 
+async def test_the_document_names_the_bearer_scheme_on_every_signed_in_operation(
+    ctx: ServiceContext,
+) -> None:
+    """A client generated from the OpenAPI knows which operations need the token: each one
+    but the public few and the signed webhooks requires the bearer scheme, and those do not."""
+    transport = httpx.ASGITransport(app=build_app(ctx), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://authz") as http:
+        spec = (await http.get("/openapi.json")).json()
+    schemes = spec["components"]["securitySchemes"]
+    assert [s["scheme"] for s in schemes.values()] == ["bearer"]
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            required = [name for requirement in op.get("security", []) for name in requirement]
+            public = (method, path) in PUBLIC | SIGNED
+            assert required == ([] if public else list(schemes)), (method, path)
+
+
 async def test_agents_are_refused_the_leads_endpoints(ctx: ServiceContext) -> None:
     transport = httpx.ASGITransport(app=build_app(ctx), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://authz") as http:

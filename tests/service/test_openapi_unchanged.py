@@ -80,9 +80,35 @@ DELIBERATE = {
 every ticket they could see before."""
 
 
+def bearer_moved_to_security(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """The `authorization` header parameter became a bearer security scheme (issue 13):
+    the same header on the wire, now named once in `securitySchemes` and required by each
+    operation that took it. Drops the parameter from `before` where `now` requires the
+    scheme instead; returns the operations where it does not."""
+    schemes = now.get("components", {}).get("securitySchemes", {})
+    bearer = {name for name, scheme in schemes.items() if scheme == {**scheme, **BEARER}}
+    lost: list[str] = []
+    for path, methods in before["paths"].items():
+        for method, op in methods.items():
+            kept = [p for p in op.get("parameters", []) if _key(p) != ("authorization", "header")]
+            if len(kept) == len(op.get("parameters", [])):
+                continue
+            required = now["paths"][path][method].get("security", [])
+            if not any(set(requirement) & bearer for requirement in required):
+                lost.append(f"{method} {path}")
+            op["parameters"] = kept
+            if not kept:
+                del op["parameters"]
+    return lost
+
+
+BEARER = {"type": "http", "scheme": "bearer"}
+
+
 def test_the_document_is_the_same_apart_from_additions() -> None:
     before = json.loads(BEFORE.read_text(encoding="utf-8"))
     now = build_app().openapi()
+    assert bearer_moved_to_security(before, now) == []
     assert [m for m in missing(before, now) if m not in DELIBERATE] == []
 
 

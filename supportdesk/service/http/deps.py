@@ -6,7 +6,9 @@ import ipaddress
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.openapi.models import HTTPBase as HTTPBaseModel
+from fastapi.security.base import SecurityBase
 
 from supportdesk.service.context import ServiceContext
 from supportdesk.service.errors import Unauthorised
@@ -78,20 +80,33 @@ async def _client_source(request: Request, ctx: Ctx) -> str:
 ClientSource = Annotated[str, Depends(_client_source)]
 
 
-async def current_agent(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> Principal:
-    """Resolve the bearer token; refuse missing, unknown, revoked or expired ones.
+class BearerSession(SecurityBase):
+    """Who is calling, from the bearer token a sign-in returned; missing, unknown, revoked
+    and expired tokens are refused.
 
-    The context is read from the app here rather than through `Ctx`: FastAPI solves a
-    sub-dependency again for every dependant that names it, even when its value is
-    cached, and nearly every request passes through this one."""
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise Unauthorised("sign in first: this needs an agent's bearer token")
-    ctx: ServiceContext = request.app.state.ctx
-    return await sessions.principal(ctx, authorization.split(" ", 1)[1].strip())
+    A security scheme rather than an `Authorization` header parameter: the OpenAPI
+    document names it once (`securitySchemes`, then `security` on every operation that
+    needs it), and FastAPI solves a dependency that takes only the request, with no
+    parameter of its own to look up and validate on every signed-in request. The context
+    is read from the app rather than through `Ctx` for the same reason: FastAPI solves a
+    sub-dependency again for every dependant that names it."""
+
+    def __init__(self) -> None:
+        self.model = HTTPBaseModel(
+            scheme="bearer", description="the token `POST /v1/agent/sessions` returned"
+        )
+        self.scheme_name = "agentSession"
+
+    async def __call__(self, request: Request) -> Principal:
+        authorization = request.headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorised("sign in first: this needs an agent's bearer token")
+        ctx: ServiceContext = request.app.state.ctx
+        return await sessions.principal(ctx, token.strip())
 
 
+current_agent = BearerSession()
 CurrentAgent = Annotated[Principal, Depends(current_agent)]
 
 

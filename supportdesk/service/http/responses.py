@@ -45,9 +45,9 @@ _ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
 
 def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     """The refusals an operation can answer, read from what it takes: a bearer token
-    (the `authorization` header), path parameters, a body, and whether it writes."""
+    (a `security` requirement), path parameters, a body, and whether it writes."""
     params = operation.get("parameters", [])
-    authenticated = any(p["in"] == "header" and p["name"] == "authorization" for p in params)
+    authenticated = bool(operation.get("security"))
     writes = method in ("post", "put", "patch", "delete")
     public_sign_in = path.startswith(("/v1/agent/sessions", "/v1/enduser"))
     found = {"422", "503"}

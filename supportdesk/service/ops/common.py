@@ -72,8 +72,17 @@ def target_of(user: UserRecord, factor_count: int) -> Target:
 
 
 async def load_target(ctx: ServiceContext, conn: AsyncConnection, user_id: str) -> TargetFacts:
-    user = await user_of(ctx, conn, user_id)
-    return TargetFacts(user, tuple(await ctx.provider.factors(conn, user_id)))
+    user, found = await user_and_factors(ctx, conn, user_id)
+    return TargetFacts(user, tuple(found))
+
+
+async def user_and_factors(
+    ctx: ServiceContext, conn: AsyncConnection, user_id: str
+) -> tuple[UserRecord, list[FactorRecord]]:
+    found = await ctx.provider.user_with_factors(conn, user_id)
+    if found is None:
+        raise NotFound(f"no user {user_id!r}")
+    return found
 
 
 def factor_words(factor: FactorRecord) -> str:

@@ -21,7 +21,7 @@ from supportdesk.api.models import (
 from supportdesk.rules.phone import mask_e164
 from supportdesk.rules.risk import SignIn
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.ops.common import user_of
+from supportdesk.service.ops.common import user_and_factors
 from supportdesk.service.provider import FactorRecord, UserRecord
 
 
@@ -69,8 +69,7 @@ def profile_of(user: UserRecord, factors: Sequence[FactorRecord]) -> UserProfile
 
 
 async def profile_view(ctx: ServiceContext, conn: AsyncConnection, user_id: str) -> UserProfile:
-    user = await user_of(ctx, conn, user_id)
-    return profile_of(user, await ctx.provider.factors(conn, user_id))
+    return profile_of(*await user_and_factors(ctx, conn, user_id))
 
 
 def signin_view(event: SignIn) -> SignInEvent:

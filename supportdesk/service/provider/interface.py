@@ -119,6 +119,13 @@ class IdentityProvider(Protocol):
         """The user's active factors, oldest first."""
         ...
 
+    async def user_with_factors(
+        self, conn: AsyncConnection, user_id: str
+    ) -> tuple[UserRecord, list[FactorRecord]] | None:
+        """`users` and `factors` of one user at once (None: no such user). A profile and
+        every action read both; a provider may read them together, or side by side."""
+        ...
+
     async def factors_by_id(
         self, conn: AsyncConnection, ids: Collection[str]
     ) -> dict[str, FactorRecord]:

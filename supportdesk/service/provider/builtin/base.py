@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, or_, select
+from sqlalchemy import RowMapping, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.service.provider.interface import (
@@ -68,6 +68,30 @@ ACTIVE_FACTORS = (
     .where(factors.c.removed_at.is_(None))
     .order_by(factors.c.created_at, factors.c.id)
 )
+
+FACTOR_PREFIX = "factor_"
+USER_WITH_FACTORS = (
+    select(users, *(column.label(FACTOR_PREFIX + column.name) for column in factors.c))
+    .outerjoin(factors, and_(factors.c.user_id == users.c.id, factors.c.removed_at.is_(None)))
+    .where(users.c.id == bindparam("user_id"))
+    .order_by(factors.c.created_at, factors.c.id)
+)
+"""A user and their active factors in one statement: a row per factor, or one row with
+no factor for a user who has none."""
+
+
+def user_with_factors(
+    rows: Sequence[RowMapping],
+) -> tuple[UserRecord, list[FactorRecord]] | None:
+    """The records in `USER_WITH_FACTORS`'s rows (None: no rows, no such user)."""
+    if not rows:
+        return None
+    found = [
+        factor_record({column.name: row[FACTOR_PREFIX + column.name] for column in factors.c})
+        for row in rows
+        if row[FACTOR_PREFIX + "id"] is not None
+    ]
+    return user_record(rows[0]), found
 
 
 async def user_row(conn: AsyncConnection, user_id: str) -> RowMapping:

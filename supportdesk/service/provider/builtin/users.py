@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from supportdesk.rules.risk import SignIn
 from supportdesk.service.provider.builtin.base import (
     USER_BY_ID,
+    USER_WITH_FACTORS,
     USERS_BY_ID,
     BuiltinBase,
     active_factor_rows,
     factor_record,
     user_record,
+    user_with_factors,
 )
 from supportdesk.service.provider.interface import FactorRecord, FoundUser, UserRecord
 from supportdesk.service.store.schema import factors, signin_events, users
@@ -77,6 +79,12 @@ class Users(BuiltinBase):
 
     async def factors(self, conn: AsyncConnection, user_id: str) -> list[FactorRecord]:
         return [factor_record(r) for r in await active_factor_rows(conn, user_id)]
+
+    async def user_with_factors(
+        self, conn: AsyncConnection, user_id: str
+    ) -> tuple[UserRecord, list[FactorRecord]] | None:
+        rows = (await conn.execute(USER_WITH_FACTORS, {"user_id": user_id})).mappings().all()
+        return user_with_factors(rows)
 
     async def factors_by_id(
         self, conn: AsyncConnection, ids: Collection[str]

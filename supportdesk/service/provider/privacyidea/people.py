@@ -124,6 +124,16 @@ class People(PiBase):
         records = [factor_record(t, user_id, d) for t, d in zip(tokens, dates, strict=True)]
         return sorted(records, key=lambda f: (f.created_at, f.id))
 
+    async def user_with_factors(
+        self, conn: AsyncConnection, user_id: str
+    ) -> tuple[UserRecord, list[FactorRecord]] | None:
+        # The user read lists their tokens too (kept for this connection): `factors`
+        # reads them from there, and adds each token's enrolment date.
+        user = (await self.users(conn, [user_id])).get(user_id)
+        if user is None:
+            return None
+        return user, await self.factors(conn, user_id)
+
     async def factors_by_id(
         self, conn: AsyncConnection, ids: Collection[str]
     ) -> dict[str, FactorRecord]:
