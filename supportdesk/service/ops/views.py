@@ -41,24 +41,28 @@ def factor_view(factor: FactorRecord) -> Factor:
     )
 
 
+def _summary_fields(user: UserRecord, factor_types: Sequence[str]) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "company": user.company,
+        "region": user.region,
+        "kind": user.kind,
+        "is_admin": user.is_admin,
+        "mfa_status": user.mfa_status,
+        "factor_types": sorted(set(factor_types)),
+    }
+
+
 def summary_view(user: UserRecord, factor_types: Sequence[str]) -> UserSummary:
-    return UserSummary(
-        id=user.id,
-        name=user.name,
-        email=user.email,
-        company=user.company,
-        region=user.region,
-        kind=user.kind,  # type: ignore[arg-type]
-        is_admin=user.is_admin,
-        mfa_status=user.mfa_status,  # type: ignore[arg-type]
-        factor_types=sorted(set(factor_types)),  # type: ignore[arg-type]
-    )
+    return UserSummary(**_summary_fields(user, factor_types))
 
 
 def profile_of(user: UserRecord, factors: Sequence[FactorRecord]) -> UserProfile:
-    summary = summary_view(user, [f.type for f in factors])
+    """The summary's fields and the rest, validated once (not built as a summary first)."""
     return UserProfile(
-        **summary.model_dump(),
+        **_summary_fields(user, [f.type for f in factors]),
         timezone=user.timezone,
         is_staff=user.is_staff,
         enrol_required=user.enrol_required,  # type: ignore[arg-type]
