@@ -5,6 +5,7 @@ entries in order, once each, across gaps in the seqs and within a chunk's `after
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -58,7 +59,7 @@ async def test_exports_hold_every_matching_entry_once_in_order_across_gaps(
 ) -> None:
     seqs = await with_gaps(any_ctx)
     middle = seqs[len(seqs) // 2]
-    before_gap = next(a for a, b in zip(seqs, seqs[1:], strict=False) if b - a > 10)
+    before_gap = next(a for a, b in itertools.pairwise(seqs) if b - a > 10)
     for filters in (EVERYTHING, RESETS):
         for after, limit, through in [
             (0, None, None),
