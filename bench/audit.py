@@ -49,7 +49,7 @@ from supportdesk.service.clock import Clock
 from supportdesk.service.context import ServiceContext, open_context
 from supportdesk.service.demo.seed import seed_world
 from supportdesk.service.demo.world import demo_world
-from supportdesk.service.ops.audit_log import verify_all
+from supportdesk.service.ops.audit_verify import verify_all
 from supportdesk.service.settings import ServiceSettings
 from supportdesk.service.store.audit_hourly import rebuild_hourly
 from supportdesk.service.store.audit_verify import chain_rows

@@ -285,7 +285,7 @@ async def _store(settings: DeskSettings, args: argparse.Namespace) -> AsyncItera
 async def _embedded(settings: DeskSettings) -> AsyncIterator[_Store]:
     """Straight at the store file: no service, no sign-in (the file is the log)."""
     from supportdesk.service.demo.store import open_demo_context
-    from supportdesk.service.ops import audit_log, audit_receipts
+    from supportdesk.service.ops import audit_log, audit_receipts, audit_verify
 
     ctx = await open_demo_context(settings.data_dir)
     engine = ctx.engine
@@ -310,7 +310,7 @@ async def _embedded(settings: DeskSettings) -> AsyncIterator[_Store]:
     try:
         yield _Store(
             export=export,
-            verify=lambda: audit_log.verify_all(engine),
+            verify=lambda: audit_verify.verify_all(engine),
             entry=entry,
             receipt=receipt,
             check_receipt=check_receipt,

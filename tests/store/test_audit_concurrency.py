@@ -9,7 +9,7 @@ import sys
 from sqlalchemy import func, select
 
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.ops.audit_log import verify_all
+from supportdesk.service.ops.audit_verify import verify_all
 from supportdesk.service.store.schema import audit_log
 
 PROCESSES = 5

@@ -18,8 +18,8 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.rules.audit_chain import GENESIS_HASH
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.ops.audit_log import verify_all
 from supportdesk.service.ops.audit_receipts import check_receipt, issue_receipt
+from supportdesk.service.ops.audit_verify import verify_all
 from supportdesk.service.store.schema import audit_head, audit_log
 from tests.support import sign_in_as
 

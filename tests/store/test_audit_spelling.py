@@ -17,7 +17,8 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.rules.audit_chain import verify_chain
 from supportdesk.service.audit import Actor, append_audit
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.ops.audit_log import iter_batches, iter_export, verify_all
+from supportdesk.service.ops.audit_log import iter_batches, iter_export
+from supportdesk.service.ops.audit_verify import verify_all
 from supportdesk.service.store.audit_verify import trusted
 from supportdesk.service.store.schema import audit_log
 from tests.support import sign_in_as

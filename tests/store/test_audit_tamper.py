@@ -24,7 +24,8 @@ from supportdesk.api.client import SupportDeskClient
 from supportdesk.rules.audit_chain import entry_body, entry_hash, verify_chain
 from supportdesk.service.audit import row_to_chain_fields
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.ops.audit_log import iter_export, verify_all
+from supportdesk.service.ops.audit_log import iter_export
+from supportdesk.service.ops.audit_verify import verify_all
 from supportdesk.service.store.audit_verify import trusted
 from supportdesk.service.store.schema import audit_head, audit_log
 from tests.store.audit_entries import fill

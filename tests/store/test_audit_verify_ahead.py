@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from supportdesk.api.audit import VerifyStep
 from supportdesk.service.context import ServiceContext
-from supportdesk.service.ops.audit_log import verify_stretch
+from supportdesk.service.ops.audit_verify import verify_stretch
 from supportdesk.service.store.schema import audit_log
 from tests.store.audit_entries import fill
 

@@ -32,7 +32,7 @@ from supportdesk.service.errors import InvalidInput
 from supportdesk.service.http.deps import Ctx, CurrentLead, RequestId
 from supportdesk.service.http.params import MAX_ID, SEQ_LIST, Moment
 from supportdesk.service.ops import audit_counts as charts
-from supportdesk.service.ops import audit_log, provider_audit
+from supportdesk.service.ops import audit_log, audit_verify, provider_audit
 from supportdesk.service.ops import audit_receipts as receipts
 from supportdesk.service.store.schema import as_utc
 
@@ -173,7 +173,7 @@ async def verify_audit(
     max_entries: Annotated[int, Query(ge=1, le=500_000)] = 50_000,
 ) -> VerifyStep:
     """Check the chain a stretch at a time, so the desk can show progress as it goes."""
-    return await audit_log.verify_stretch(
+    return await audit_verify.verify_stretch(
         ctx.engine, after_seq, after_hash, max_entries=max_entries
     )
 
