@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import aclosing
+from contextlib import AbstractAsyncContextManager, aclosing, nullcontext
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,6 +25,7 @@ from supportdesk.service.ops.common import Principal
 from supportdesk.service.ops.reads_ahead import reads_ahead, settle
 from supportdesk.service.store import audit_export, audit_log, audit_verify
 from supportdesk.service.store.engine import reading
+from supportdesk.service.store.file_warming import warming
 
 BATCH = 2000
 """Rows per keyset batch of entries: big enough to be quick, small enough to
@@ -161,12 +162,15 @@ async def iter_export(
         async with reading(engine) as conn:
             return await audit_export.export_text(conn, filters, fmt, cursor, take, upto, stored)
 
+    warm: AbstractAsyncContextManager[None] = nullcontext()
     if filters.params():
         batches = _keyset_batches(fetch, after, limit, through, batch)
     else:
         end = newest if through is None else min(through, newest)
         batches = _ranged_batches(fetch, after, end, limit, batch, reads_ahead(engine))
-    async with aclosing(batches):  # an export stopped early settles its reads now
+        if limit is None and through is None and after == 0:
+            warm = warming(engine)  # most of the store's file is about to be read
+    async with warm, aclosing(batches):  # an export stopped early settles its reads now
         async for found in batches:
             yield found
 
