@@ -283,9 +283,9 @@ async def bench(name: str, url: str, entries: int, fresh: bool, runs: int) -> No
     try:
         took = await build(ctx, entries)
         print(f"  build: {took:.1f} s ({entries / took:,.0f} entries/s, chain hashed in Python)")
-        # The build leaves hundreds of MB of dirty pages for the kernel to write back,
-        # which it does over the next half minute, on the cores the reads below need.
-        # A desk's year of entries was written long before anyone exports it.
+        # The build may leave dirty pages for the kernel to write back on the cores the
+        # reads below need; a desk's year of entries was written long before anyone
+        # exports it, so they are flushed first (the time it took is printed).
         began = time.perf_counter()
         os.sync()
         print(f"  settled: the build's writes on disk after {time.perf_counter() - began:.1f} s")
