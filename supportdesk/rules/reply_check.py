@@ -40,6 +40,7 @@ MESSAGES: Final[dict[ProblemKind, str]] = {
 
 _B32: Final = "A-Z2-7"
 _ACCESS: Final = "A-HJ-NP-Z2-9"
+_VOWELS: Final = frozenset("AEIOUY")
 _SEED_PATTERNS: Final = (
     re.compile(r"otpauth://\S+", re.IGNORECASE),
     re.compile(rf"(?<![A-Za-z0-9])(?:[{_B32}]{{4}}[ -]){{3,}}[{_B32}]{{4,}}=*(?![A-Za-z0-9])"),
@@ -115,14 +116,23 @@ def _looks_like_seed(value: str) -> bool:
 
 
 def _looks_like_access_code(value: str) -> bool:
-    """Four-letter English words ("make sure that") are not codes: ask for a digit, or
-    letters in upper case where the groups are dashed."""
-    letters = [c for c in value if c.isalpha()]
-    has_digit = any(c.isdigit() for c in value)
-    all_upper = all(c.isupper() for c in letters)
+    """Tell the desk's codes from four-letter English words ("make sure that").
+
+    Three dashed groups of four are a code in any case: prose does not join words so.
+    A twelve-character run (matched in upper case only) is a code when it has a letter.
+    Space-separated groups are a code when they hold a digit next to letters, or a group
+    no English word could be, one without a vowel ("NGLM"); a code made of pronounceable
+    letter groups alone cannot be told from a sentence when spaced.
+    """
     if "-" in value:
-        return all_upper or has_digit
-    return has_digit and all_upper and bool(letters)
+        return True
+    letters = [c for c in value if c.isalpha()]
+    if not letters:
+        return False
+    if " " not in value:
+        return True
+    has_digit = any(c.isdigit() for c in value)
+    return has_digit or any(not (set(group.upper()) & _VOWELS) for group in value.split())
 
 
 def _phone_numbers(text: str, regions: Sequence[str]) -> Iterator[tuple[ProblemKind, int, int]]:

@@ -4,6 +4,8 @@ ordinary support replies through."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from supportdesk.rules.reply_check import check_reply
 from supportdesk.service.security import new_access_code
@@ -46,8 +48,34 @@ def test_authenticator_seeds_are_stopped(text: str) -> None:
 def test_access_codes_in_the_desks_format_are_stopped() -> None:
     code = new_access_code()
     assert kinds(f"Sign in with {code} within the hour.") == ["access_code"]
-    assert kinds(f"Sign in with {code.lower()}.") != []
-    assert kinds(f"Sign in with {code.replace('-', '')}.") != []
+
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@given(st.text(alphabet=_CODE_ALPHABET, min_size=12, max_size=12))
+def test_any_code_the_desk_can_issue_is_stopped_however_it_is_typed(raw: str) -> None:
+    # Letters only ("NGLM-XQWZ-KKKY") is one code in 32 and must be stopped as well.
+    dashed = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+    assert kinds(f"Sign in with {dashed}.") == ["access_code"]
+    assert kinds(f"Sign in with {dashed.lower()}.") == ["access_code"]
+    if any(c.isalpha() for c in raw):
+        assert kinds(f"Sign in with {raw}.") == ["access_code"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sign in with NGLM-XQWZ-KKKY.",
+        "Sign in with nglm-xqwz-kkky.",
+        "Sign in with NGLMXQWZKKKY.",
+        "Sign in with NGLM XQWZ KKKY.",
+        "Sign in with nglm xqwz kkky.",
+        "Sign in with ab3d efgh jkmn.",
+    ],
+)
+def test_letter_only_and_lower_case_codes_are_stopped(text: str) -> None:
+    assert kinds(text) == ["access_code"]
 
 
 @pytest.mark.parametrize(
