@@ -4,6 +4,8 @@ and a read costs one hand-off per statement with none to end it."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -108,3 +110,32 @@ async def test_a_keyed_read_runs_on_the_loop_and_a_write_does_not(
     async with reading(engine, keyed=True) as conn:
         value = (await conn.execute(select(meta.c.value).where(meta.c.key == "keyed"))).scalar()
     assert value == "seen"
+
+
+def _driver_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.endswith("(_connection_worker_thread)")}
+
+
+async def _open_once(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        async with reading(engine) as conn:
+            await conn.execute(select(1))
+    finally:
+        await engine.dispose()
+
+
+def test_a_store_that_cannot_be_opened_leaves_no_thread_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The open fails, the loop closes at once (a command exiting), and no driver thread
+    is left to report to it later: that report would print a traceback."""
+    failures: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", failures.append)
+    url = sqlite_url(tmp_path / "unmounted" / "store.sqlite3")
+    for _ in range(10):
+        before = _driver_threads()
+        with pytest.raises(exc.OperationalError, match="unable to open database file"):
+            asyncio.run(_open_once(url))
+        assert [t for t in _driver_threads() - before if t.is_alive()] == []
+    assert [str(f.exc_value) for f in failures] == []

@@ -25,6 +25,10 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+STOP_WAIT_S = 1.0
+"""How long a failed connect waits for aiosqlite's thread to end (it has nothing left to do)."""
 
 _Ran = tuple[Any, list[Any], int, int | None]
 """What one statement leaves: description, rows, rowcount, lastrowid."""
@@ -144,8 +148,17 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """aiosqlite as SQLAlchemy adapts it, with `OneHopConnection` connections."""
 
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
-        adapted = super().connect(*arg, **kw)
-        return OneHopConnection(self, adapted._connection)
+        connection = aiosqlite.connect(*arg, **kw)
+        connection._thread.daemon = True  # as SQLAlchemy's adapter sets it
+        try:
+            opened = await_(connection)
+        except BaseException:
+            # aiosqlite queues its thread's stop and returns without waiting. Unwaited, the
+            # thread can outlive the request and fail to report to an event loop that has
+            # closed, printing a traceback as the service or a short-lived command exits.
+            connection._thread.join(timeout=STOP_WAIT_S)
+            raise
+        return OneHopConnection(self, opened)  # type: ignore[arg-type]  # (as SQLAlchemy passes it)
 
 
 def one_hop_dbapi() -> OneHopDBAPI:
